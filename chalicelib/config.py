@@ -1,0 +1,51 @@
+"""Settings read from the environment (contract §3), once per container."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from chalicelib.errors import UpstreamUnavailableError
+
+DEFAULT_DAILY_API_URL = "https://api.daily.co/v1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_id: str
+    bookings_table: str
+    daily_api_url: str
+    early_join_minutes: int
+    grace_minutes: int
+    room_privacy: Literal["private", "public"]
+    log_level: str
+    # Base URL for invite links when API Gateway's own host is not the public one.
+    public_url: str | None
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    secret_id = os.environ.get("SECRET_ID", "").strip()
+    table = os.environ.get("BOOKINGS_TABLE", "").strip()
+    if not secret_id or not table:
+        raise UpstreamUnavailableError(
+            "the service is not configured (SECRET_ID, BOOKINGS_TABLE)", code="misconfigured"
+        )
+    privacy = os.environ.get("ROOM_PRIVACY", "private").strip() or "private"
+    return Settings(
+        secret_id=secret_id,
+        bookings_table=table,
+        daily_api_url=os.environ.get("DAILY_API_URL", "").strip() or DEFAULT_DAILY_API_URL,
+        early_join_minutes=_int_env("EARLY_JOIN_MINUTES", 10),
+        grace_minutes=_int_env("GRACE_MINUTES", 15),
+        room_privacy="public" if privacy == "public" else "private",
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        public_url=(os.environ.get("ROOMLINKS_PUBLIC_URL", "").strip().rstrip("/") or None),
+    )

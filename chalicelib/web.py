@@ -1,0 +1,73 @@
+"""HTTP glue shared by the routes: error answers, the public base URL, the request deadline."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec
+
+from chalice.app import Request, Response
+
+from chalicelib.errors import RoomlinksError
+
+log = logging.getLogger("roomlinks")
+P = ParamSpec("P")
+
+# A webhook sender waits ~30 s at most (Zapier); Daily work gets a bounded slice of that so
+# the answer (perhaps "pending") always goes out in time.
+DAILY_BUDGET_SECONDS = 8.0
+LAMBDA_SAFETY_SECONDS = 3.0
+
+
+def error_response(exc: RoomlinksError) -> Response:
+    headers: dict[str, str | list[str]] = dict(exc.headers())
+    return Response(body=exc.body(), status_code=exc.status, headers=headers)
+
+
+def answers_errors(view: Callable[P, Any]) -> Callable[P, Any]:
+    """Turn the service's named failures into contract answers; anything else is a bare 500."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except RoomlinksError as exc:
+            if exc.status >= 500:
+                log.warning("%s: %s", exc.error, exc.info)
+            return error_response(exc)
+        except Exception:
+            # Logged with its trace for operators; the caller sees no internals.
+            log.exception("unhandled error")
+            return Response(
+                body={"error": "server-error", "info": "internal error"}, status_code=500
+            )
+
+    return wrapper
+
+
+def public_base_url(request: Request) -> str:
+    """Where this API is reachable, for invite links: API Gateway's host plus its stage."""
+    headers = request.headers
+    host = headers.get("host") or request.context.get("domainName") or "localhost"
+    scheme = headers.get("x-forwarded-proto") or ("https" if "." in host.split(":")[0] else "http")
+    stage = request.context.get("stage")
+    # The default execute-api host serves under /<stage>; a custom domain maps the root.
+    if stage and host.endswith(".amazonaws.com"):
+        return f"{scheme}://{host}/{stage}"
+    return f"{scheme}://{host}"
+
+
+def raw_body(request: Request) -> bytes:
+    body = request.raw_body or b""
+    return body.encode() if isinstance(body, str) else body
+
+
+def request_deadline(lambda_context: Any) -> float:
+    """An absolute ``time.monotonic()`` by which Daily work must be done."""
+    budget = DAILY_BUDGET_SECONDS
+    remaining_ms = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if callable(remaining_ms):
+        budget = min(budget, max(remaining_ms() / 1000 - LAMBDA_SAFETY_SECONDS, 0.5))
+    return time.monotonic() + budget

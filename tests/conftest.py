@@ -1,0 +1,5 @@
+"""Shared pytest wiring: fixtures live in tests/plugins so every test package can use them."""
+
+pytest_plugins = [
+    "tests.plugins.daily_emulator",
+]
