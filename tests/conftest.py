@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.plugins.daily_emulator",
+    "tests.plugins.local_stack",
 ]

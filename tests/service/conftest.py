@@ -110,7 +110,9 @@ def harness(daily_emulator: DailyEmulator, monkeypatch: pytest.MonkeyPatch) -> I
         )
         secrets = SecretCache(SECRET_ID)
         store = BookingStore(TABLE)
-        rt = service.Runtime(settings, secrets, store, DailyRooms(secrets, store, settings.daily_api_url))
+        rt = service.Runtime(
+            settings, secrets, store, DailyRooms(secrets, store, settings.daily_api_url)
+        )
         monkeypatch.setattr(service, "runtime", lambda: rt)
         with Client(app) as client:
             yield Harness(rt, daily_emulator, secret, client, secretsmanager)

@@ -52,7 +52,9 @@ def test_form_plus_sign_is_a_space(harness: Harness) -> None:
     assert broken.status_code == 400
 
 
-def _signed(payload: dict[str, object], *, msg_id: str = "msg_1", when: float | None = None) -> tuple[str, dict[str, str]]:
+def _signed(
+    payload: dict[str, object], *, msg_id: str = "msg_1", when: float | None = None
+) -> tuple[str, dict[str, str]]:
     body = json.dumps(payload)
     stamp = datetime.fromtimestamp(when if when is not None else time.time(), UTC)
     signature = Webhook(GENERIC_SECRET).sign(msg_id, stamp, body)
@@ -64,7 +66,9 @@ def _signed(payload: dict[str, object], *, msg_id: str = "msg_1", when: float | 
     return body, headers
 
 
-def generic_event(kind: str = "calendar_event.created", event_id: str = "gen-1") -> dict[str, object]:
+def generic_event(
+    kind: str = "calendar_event.created", event_id: str = "gen-1"
+) -> dict[str, object]:
     start, end = in_future()
     return {
         "type": kind,
@@ -91,7 +95,9 @@ def test_generic_signed_by_the_reference_library_is_accepted(harness: Harness) -
 
 def test_generic_rotation_any_listed_signature_verifies(harness: Harness) -> None:
     body, headers = _signed(generic_event())
-    headers["webhook-signature"] = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " + headers["webhook-signature"]
+    headers["webhook-signature"] = (
+        "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " + headers["webhook-signature"]
+    )
     assert harness.post("generic", body, headers=headers).status_code == 200
 
 
@@ -104,7 +110,9 @@ def test_generic_tampered_body_is_401(harness: Harness) -> None:
 
 def test_generic_stale_timestamp_is_401(harness: Harness) -> None:
     body, headers = _signed(generic_event(), when=time.time() - 301)
-    assert harness.post("generic", body, headers=headers).json_body["error"] == "authentication-error"
+    assert (
+        harness.post("generic", body, headers=headers).json_body["error"] == "authentication-error"
+    )
 
 
 def test_generic_missing_headers_is_400(harness: Harness) -> None:

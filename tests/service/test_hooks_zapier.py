@@ -216,7 +216,9 @@ def test_rotated_daily_key_is_picked_up_after_a_401(harness: Harness) -> None:
     harness.post("zapier", zap("before-rotation"))
     stale_key = harness.secret["daily_api_key"]
     rotated = dict(harness.secret, daily_api_key="rotated-key")
-    harness.secretsmanager.put_secret_value(SecretId="roomlinks/test", SecretString=json.dumps(rotated))
+    harness.secretsmanager.put_secret_value(
+        SecretId="roomlinks/test", SecretString=json.dumps(rotated)
+    )
     harness.emulator.set_api_key("rotated-key")
     body = harness.post("zapier", zap("after-rotation", sequence=1)).json_body
     assert body["status"] == "scheduled"
