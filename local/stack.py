@@ -1,0 +1,520 @@
+"""`make run`: the whole roomlinks stack on loopback, in the foreground (contract §1).
+
+Starts dynalite (DynamoDB), moto (Secrets Manager) and the Daily emulator on free ports,
+provisions the stage's table and secret, then serves the app with `chalice local`. The
+app needs no local-only code: boto3 honours AWS_ENDPOINT_URL_<SERVICE>, and the Daily base
+URL comes from DAILY_API_URL, neither of which the `local` stage sets (`chalice local`
+overwrites the variables the stage does set). Ctrl-C / SIGTERM, or any child dying, stops
+every child; stack.json exists exactly while the stack is up.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local import aws
+from local.demo import PROJECT_DIR, sample_zapier_event, state_dir
+from local.processes import (
+    Child,
+    StartupError,
+    Supervisor,
+    free_port,
+    http_status,
+    log_tail,
+    port_is_free,
+    port_is_open,
+)
+from local.secret import (
+    HOOKS,
+    Secret,
+    SecretShapeError,
+    first,
+    generate_secret,
+    load_secret_file,
+    new_daily_api_key,
+)
+
+HOST = "127.0.0.1"
+STAGE = "local"
+REAL_DAILY_API_URL = "https://api.daily.co/v1"
+EMULATOR_DOMAIN = "roomlinks-local"
+READY_TIMEOUT = 30.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_LISTENING = re.compile(r"daily emulator listening on (http://\S+)")
+
+
+class StopRequested(Exception):
+    """Ctrl-C / SIGTERM / SIGHUP arrived: stop everything and exit 0."""
+
+
+class SetupError(RuntimeError):
+    """Something the launcher needs is missing or misconfigured (exit 2, nothing started)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the environment asks for; read once so children cannot be affected by it."""
+
+    port: int
+    state_dir: Path
+    project_dir: Path
+    daily_api_key: str | None
+    daily_api_url: str
+    secret_file: Path | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Options:
+        raw_port = environ.get("PORT") or "8000"
+        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise SetupError(f"PORT must be a TCP port number, not {raw_port!r}")
+        secret_file = environ.get("LOCAL_SECRET_FILE")
+        return cls(
+            port=int(raw_port),
+            state_dir=state_dir(environ),
+            project_dir=PROJECT_DIR,
+            daily_api_key=environ.get("DAILY_API_KEY") or None,
+            daily_api_url=(environ.get("DAILY_API_URL") or REAL_DAILY_API_URL).rstrip("/"),
+            secret_file=Path(secret_file).resolve() if secret_file else None,
+        )
+
+
+class SignalGate:
+    """Turns stop signals into StopRequested, deferred while a child is being spawned.
+
+    Deferring matters because an exception between fork and bookkeeping would leave a
+    child the supervisor does not know about.
+    """
+
+    def __init__(self) -> None:
+        self._defer = False
+        self._pending: int | None = None
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._handle)
+
+    @staticmethod
+    def ignore() -> None:
+        """Let cleanup finish even if the user presses Ctrl-C again."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self._defer:
+            self._pending = signum
+            return
+        raise StopRequested(signal.Signals(signum).name)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self._defer = True
+        try:
+            yield
+        finally:
+            self._defer = False
+            if self._pending is not None:
+                raise StopRequested(signal.Signals(self._pending).name)
+
+
+def _executable(name: str) -> str:
+    """A console script from the running venv (where `make install` put it), else PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise SetupError(f"{name} not found: run `make install` first")
+    return found
+
+
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The parent's environment without any real AWS identity/endpoint, plus dummies.
+
+    Hermetic on purpose: a developer's AWS_PROFILE or ~/.aws/config must never make the
+    local stack reach (or need) a real account.
+    """
+    dropped = ("DAILY_API_KEY", "DAILY_API_URL", "LOCAL_SECRET_FILE", "SECRET_ID", "BOOKINGS_TABLE")
+    env = {k: v for k, v in environ.items() if not k.startswith("AWS_") and k not in dropped}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": aws.DUMMY_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": aws.DUMMY_SECRET_KEY,
+            "AWS_DEFAULT_REGION": aws.REGION,
+            "AWS_REGION": aws.REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _other_stack_running(stack_file: Path) -> str | None:
+    """A description of a live stack using the same state dir, or None (stale files go)."""
+    try:
+        other = json.loads(stack_file.read_text(encoding="utf-8"))
+        pid = int(other["pids"]["launcher"])
+        api_port = int(other["ports"]["api"])
+    except (OSError, ValueError, KeyError, TypeError):
+        with contextlib.suppress(OSError):
+            stack_file.unlink()
+        return None
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    except PermissionError:
+        alive = True
+    if alive and port_is_open(api_port):
+        return f"pid {pid}, {other.get('api_url')}"
+    with contextlib.suppress(OSError):
+        stack_file.unlink()
+    return None
+
+
+def _write_json_atomically(path: Path, data: Mapping[str, Any]) -> None:
+    """Readers (tests, `make demo`) never see a half-written stack.json."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What preflight resolved: commands, resource names and the secret to store."""
+
+    dynalite: list[str]
+    moto_server: str
+    chalice: str
+    names: aws.StageNames
+    secret: Secret
+    use_emulator: bool
+
+
+class Stack:
+    """One launch: the children, the provisioned resources and the facts about them."""
+
+    def __init__(self, options: Options, gate: SignalGate) -> None:
+        self.options = options
+        self.gate = gate
+        self.supervisor = Supervisor(log_dir=options.state_dir / "logs")
+        self.stack_file = options.state_dir / "stack.json"
+        self.wrote_stack_file = False
+        self.notes: list[str] = []
+
+    def _secret_and_daily(self) -> tuple[Secret, bool]:
+        """The secret to store and whether the local Daily emulator is needed."""
+        opts = self.options
+        secret = load_secret_file(opts.secret_file) if opts.secret_file else None
+        if opts.daily_api_key:
+            if secret is None:
+                return generate_secret(opts.daily_api_key), False
+            if secret.get("daily_api_key") not in (None, opts.daily_api_key):
+                self.notes.append("DAILY_API_KEY overrides daily_api_key from LOCAL_SECRET_FILE")
+            secret["daily_api_key"] = opts.daily_api_key
+            return secret, False
+        if secret is None:
+            return generate_secret(new_daily_api_key()), True
+        secret.setdefault("daily_api_key", new_daily_api_key())
+        return secret, True
+
+    def _preflight(self) -> _Plan:
+        """Check everything that can be checked before a single process starts."""
+        opts = self.options
+        if not port_is_free(opts.port):
+            raise SetupError(f"port {opts.port} on {HOST} is in use: set PORT to a free port")
+        dynalite_js = opts.project_dir / "node_modules" / "dynalite" / "cli.js"
+        if not dynalite_js.exists():
+            raise SetupError(f"{dynalite_js} is missing: run `make install` first")
+        node = shutil.which("node")
+        if not node:
+            raise SetupError("node (Node.js) is not on PATH; dynalite needs it")
+        try:
+            names = aws.stage_names(opts.project_dir, STAGE)
+        except (OSError, ValueError) as exc:
+            raise SetupError(f"cannot read stage {STAGE!r} of .chalice/config.json: {exc}") from exc
+        secret, use_emulator = self._secret_and_daily()
+        if use_emulator and not (opts.project_dir / "local" / "daily_emulator").exists():
+            raise SetupError("local/daily_emulator is missing; set DAILY_API_KEY to use Daily")
+        opts.state_dir.mkdir(parents=True, exist_ok=True)
+        other = _other_stack_running(self.stack_file)
+        if other:
+            raise SetupError(
+                f"a local stack already runs from {opts.state_dir} ({other}); stop it first"
+                " or set LOCAL_STATE_DIR"
+            )
+        return _Plan(
+            dynalite=[node, str(dynalite_js)],
+            moto_server=_executable("moto_server"),
+            chalice=_executable("chalice"),
+            names=names,
+            secret=secret,
+            use_emulator=use_emulator,
+        )
+
+    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str], port: int) -> Child:
+        with self.gate.deferred():
+            return self.supervisor.start(
+                name, argv, env=env, cwd=self.options.project_dir, port=port
+            )
+
+    def start(self) -> dict[str, Any]:
+        """Bring everything up; returns the stack.json facts once /v1/health is 200."""
+        opts, plan = self.options, self._preflight()
+        env = child_environment(os.environ)
+        ports = {"api": opts.port, "dynalite": free_port(), "moto": free_port()}
+        dynamodb_url = f"http://{HOST}:{ports['dynalite']}"
+        secretsmanager_url = f"http://{HOST}:{ports['moto']}"
+        api_url = f"http://{HOST}:{opts.port}"
+        daily_api_url = opts.daily_api_url
+
+        # The three backing services start together; each is then awaited in turn.
+        dynalite = self._spawn(
+            "dynalite",
+            [
+                *plan.dynalite,
+                "--host",
+                HOST,
+                "--port",
+                str(ports["dynalite"]),
+                "--createTableMs",
+                "0",
+            ],
+            env,
+            ports["dynalite"],
+        )
+        moto = self._spawn(
+            "moto", [plan.moto_server, "-H", HOST, "-p", str(ports["moto"])], env, ports["moto"]
+        )
+        emulator = None
+        if plan.use_emulator:
+            ports["daily_emulator"] = free_port()
+            daily_api_url = f"http://{HOST}:{ports['daily_emulator']}/v1"
+            emulator = self._spawn(
+                "daily_emulator",
+                [
+                    sys.executable,
+                    "-m",
+                    "local.daily_emulator",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(ports["daily_emulator"]),
+                    "--api-key",
+                    str(plan.secret["daily_api_key"]),
+                    "--domain",
+                    EMULATOR_DOMAIN,
+                    "--rate-limits",
+                    "daily",
+                ],
+                env,
+                ports["daily_emulator"],
+            )
+        self.supervisor.wait_ready(
+            dynalite, lambda: http_status(dynamodb_url) is not None, timeout=READY_TIMEOUT
+        )
+        self.supervisor.wait_ready(
+            moto,
+            lambda: http_status(f"{secretsmanager_url}/moto-api/data.json") == 200,
+            timeout=READY_TIMEOUT,
+        )
+        if emulator is not None:
+            probe = f"{daily_api_url}/"
+            self.supervisor.wait_ready(
+                emulator, lambda: http_status(probe) is not None, timeout=READY_TIMEOUT
+            )
+            announced = _LISTENING.search(log_tail(emulator.log_path, lines=200))
+            if announced:
+                daily_api_url = announced.group(1).rstrip("/")
+
+        try:
+            ttl_note = aws.create_bookings_table(dynamodb_url, plan.names.bookings_table)
+            aws.put_secret(secretsmanager_url, plan.names.secret_id, plan.secret)
+        except (ClientError, BotoCoreError, TimeoutError) as exc:
+            raise StartupError(f"provisioning the local AWS resources failed: {exc}") from exc
+        if ttl_note:
+            self.notes.append(ttl_note)
+
+        app_env = {
+            **env,
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsmanager_url,
+            "DAILY_API_URL": daily_api_url,
+            "ROOMLINKS_PUBLIC_URL": api_url,
+        }
+        app = self._spawn(
+            "chalice",
+            [
+                plan.chalice,
+                "local",
+                "--no-autoreload",
+                "--stage",
+                STAGE,
+                "--host",
+                HOST,
+                "--port",
+                str(opts.port),
+            ],
+            app_env,
+            opts.port,
+        )
+        self.supervisor.wait_ready(
+            app,
+            lambda: http_status(f"{api_url}/v1/health", timeout=2.0) == 200,
+            timeout=READY_TIMEOUT,
+            what=f"GET {api_url}/v1/health never answered 200",
+        )
+        return {
+            "api_url": api_url,
+            "daily_api_url": daily_api_url,
+            "daily_api_key": plan.secret["daily_api_key"],
+            "secret": plan.secret,
+            "daily_emulator": plan.use_emulator,
+            "dynamodb_url": dynamodb_url,
+            "secretsmanager_url": secretsmanager_url,
+            "region": aws.REGION,
+            "table": plan.names.bookings_table,
+            "secret_id": plan.names.secret_id,
+            "stage": STAGE,
+            "state_dir": str(opts.state_dir),
+            "logs": {c.name: str(c.log_path) for c in self.supervisor.children},
+            "pids": {"launcher": os.getpid()} | {c.name: c.pid for c in self.supervisor.children},
+            "ports": ports,
+            "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def publish(self, facts: Mapping[str, Any]) -> None:
+        _write_json_atomically(self.stack_file, facts)
+        self.wrote_stack_file = True
+
+    def watch(self) -> None:
+        """Block until a stop signal (StopRequested) or a child dies (StartupError)."""
+        while True:
+            dead = self.supervisor.first_dead()
+            if dead is not None:
+                raise StartupError(
+                    f"{dead.name} (pid {dead.pid}) exited unexpectedly with status "
+                    f"{dead.popen.returncode}; stopping the stack. Last lines of "
+                    f"{dead.log_path}:\n{log_tail(dead.log_path)}"
+                )
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop every child and withdraw stack.json; safe to call more than once."""
+        self.supervisor.stop_all()
+        if self.wrote_stack_file:
+            with contextlib.suppress(OSError):
+                self.stack_file.unlink()
+            self.wrote_stack_file = False
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) + "  (rotation list)"
+    return str(value)
+
+
+def summary(facts: Mapping[str, Any], notes: list[str], stack_file: Path) -> str:
+    """The human version of stack.json: where things are, the dev secret, one curl line."""
+    secret = facts["secret"]
+    api_url = facts["api_url"]
+    daily = "local emulator" if facts["daily_emulator"] else "real Daily API"
+    lines = [
+        "",
+        f"roomlinks local stack is up: {api_url}   (Ctrl-C to stop)",
+        "",
+        f"  API              {api_url}/v1   (GET /v1/health)",
+        f"  Daily            {facts['daily_api_url']}   ({daily})",
+        f"  DynamoDB         {facts['dynamodb_url']}   table {facts['table']}",
+        f"  Secrets Manager  {facts['secretsmanager_url']}   secret {facts['secret_id']}",
+        f"  facts (JSON)     {stack_file}",
+        f"  logs             {Path(facts['state_dir']) / 'logs'}",
+        "",
+        "Development secret (local only; random per launch unless LOCAL_SECRET_FILE is set):",
+        f"  daily_api_key      {facts['daily_api_key']}",
+    ]
+    for name in HOOKS:
+        kind = {"calcom": "HMAC secret", "calendly": "signing key", "generic": "whsec"}.get(
+            name, "bearer token"
+        )
+        lines.append(f"  hooks.{name:<12} {_display(secret['hooks'][name])}   [{kind}]")
+    links = secret["links"]
+    for name in ("jwt_secret", "issuer", "audience", "jwks_url"):
+        lines.append(f"  links.{name:<12} {_display(links.get(name))}")
+    lines.extend(f"note: {note}" for note in notes)
+    event = json.dumps(sample_zapier_event(), separators=(",", ":"))
+    curl = " ".join(
+        [
+            "curl -sS -X POST",
+            shlex.quote(f"{api_url}/v1/hooks/zapier"),
+            "-H",
+            shlex.quote(f"Authorization: Bearer {first(secret['hooks']['zapier'])}"),
+            "-H 'Content-Type: application/json'",
+            "-d",
+            shlex.quote(event),
+        ]
+    )
+    lines += ["", "Try it (a sample Zapier event starting in about an hour):", f"  {curl}", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run the stack until told to stop; 0 on a requested stop, 1 on failure, 2 on setup."""
+    gate = SignalGate()
+    gate.install()
+    try:
+        options = Options.from_env(os.environ)
+    except SetupError as exc:
+        print(f"local stack: {exc}", file=sys.stderr)
+        return 2
+    stack = Stack(options, gate)
+    atexit.register(stack.stop)
+    code = 0
+    try:
+        print(f"starting the local stack (state in {options.state_dir}) ...", flush=True)
+        began = time.monotonic()
+        facts = stack.start()
+        stack.publish(facts)
+        print(summary(facts, stack.notes, stack.stack_file), flush=True)
+        print(f"ready in {time.monotonic() - began:.1f} s", flush=True)
+        stack.watch()
+    except StopRequested as stop:
+        print(f"\n{stop}: stopping the local stack ...", flush=True)
+    except (SetupError, SecretShapeError) as exc:
+        print(f"local stack: {exc}", file=sys.stderr, flush=True)
+        code = 2
+    except StartupError as exc:
+        print(f"local stack: {exc}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        SignalGate.ignore()
+        stack.stop()
+    if code == 0:
+        print("local stack stopped", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Pytest fixture `local_stack`: the real `python -m local.stack`, as `make run` starts it.
+
+Session-scoped and lazy: only tests that request it pay the start-up (a few seconds). The
+launcher gets a free PORT and a temporary LOCAL_STATE_DIR, so it never collides with a
+developer's own `make run`. Teardown is itself a check: SIGTERM must stop the launcher with
+status 0, close every port it opened, leave no child alive and withdraw stack.json.
+
+`launched_stack()` / `start_stack()` / `stop_stack()` are public so tests can run extra,
+differently configured launchers of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.processes import die_with_parent, free_port, log_tail, port_is_open
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+
+# Variables of the developer's shell that would change what the launcher does.
+_SCRUBBED = ("DAILY_API_KEY", "DAILY_API_URL", "LOCAL_SECRET_FILE", "LOCAL_STATE_DIR", "PORT")
+
+
+@dataclass
+class RunningStack:
+    """One launcher and the facts it published in stack.json."""
+
+    api_url: str
+    daily_api_url: str
+    daily_api_key: str
+    secret: dict[str, Any]
+    info: dict[str, Any]
+    state_dir: Path
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    @property
+    def stack_file(self) -> Path:
+        return self.state_dir / "stack.json"
+
+    def child_pids(self) -> dict[str, int]:
+        return {name: pid for name, pid in self.info["pids"].items() if name != "launcher"}
+
+    def ports(self) -> dict[str, int]:
+        return dict(self.info["ports"])
+
+    def diagnostics(self) -> str:
+        """Launcher output plus the tail of every child log, for failure messages."""
+        parts = [f"--- launcher ({self.output}) ---\n{log_tail(self.output)}"]
+        parts += [
+            f"--- {name} ({path}) ---\n{log_tail(Path(path))}"
+            for name, path in self.info.get("logs", {}).items()
+        ]
+        return "\n".join(parts)
+
+
+def pid_alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def processes_started_for(state_dir: Path) -> list[int]:
+    """Live pids whose environment names `state_dir`: the launcher and all it started.
+
+    Catches leaks even when stack.json (with its pid list) was never written. Linux only.
+    """
+    marker = f"LOCAL_STATE_DIR={state_dir}".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if marker in (proc / "environ").read_bytes().split(b"\0") and pid_alive(int(proc.name)):
+                found.append(int(proc.name))
+    return found
+
+
+def _launcher_env(state_dir: Path, port: int, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update({"PORT": str(port), "LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+def _all_logs(state_dir: Path, output: Path) -> str:
+    logs = sorted((state_dir / "logs").glob("*.log"))
+    parts = [f"--- launcher ---\n{log_tail(output)}"]
+    parts += [f"--- {log.stem} ---\n{log_tail(log)}" for log in logs]
+    return "\n".join(parts)
+
+
+def spawn_launcher(
+    state_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start `python -m local.stack` (not waiting for it); output goes next to its state."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    output = state_dir.parent / f"{state_dir.name}-launcher.log"
+    preexec = die_with_parent(os.getpid()) if sys.platform == "linux" else None
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.stack"],
+            cwd=PROJECT_DIR,
+            env=_launcher_env(state_dir, port or free_port(), env or {}),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec,  # noqa: PLW1509 - no threads at this point that matter
+        )
+    return process, output
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """Last-resort stop for a launcher that failed to come up."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_stack(
+    state_dir: Path, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+) -> RunningStack:
+    """Start a launcher and wait until stack.json exists and /v1/health answers 200."""
+    process, output = spawn_launcher(state_dir, env)
+    stack_file = state_dir / "stack.json"
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"local stack exited with status {process.returncode} while starting\n"
+                + _all_logs(state_dir, output)
+            )
+        info: dict[str, Any] | None = None
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(stack_file.read_text(encoding="utf-8"))
+        if info is not None:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{info['api_url']}/v1/health", timeout=2).status_code == 200:
+                    return RunningStack(
+                        api_url=info["api_url"],
+                        daily_api_url=info["daily_api_url"],
+                        daily_api_key=info["daily_api_key"],
+                        secret=info["secret"],
+                        info=info,
+                        state_dir=state_dir,
+                        process=process,
+                        output=output,
+                    )
+        if time.monotonic() > deadline:
+            _terminate(process)
+            pytest.fail(
+                f"local stack not ready within {timeout:.0f} s\n" + _all_logs(state_dir, output)
+            )
+        time.sleep(0.2)
+
+
+def wait_until_stopped(stack: RunningStack, timeout: float = STOP_TIMEOUT) -> int:
+    """Wait for the launcher to exit, then assert it left nothing behind; its exit status."""
+    try:
+        code = stack.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _terminate(stack.process)
+        pytest.fail(f"launcher still running {timeout:.0f} s after SIGTERM\n{stack.diagnostics()}")
+    alive = {name: pid for name, pid in stack.child_pids().items() if pid_alive(pid)}
+    assert not alive, f"children outlived the launcher: {alive}\n{stack.diagnostics()}"
+    still_open = {name: port for name, port in stack.ports().items() if port_is_open(port)}
+    assert not still_open, f"ports still open after stop: {still_open}\n{stack.diagnostics()}"
+    assert not stack.stack_file.exists(), "stack.json must be removed when the stack stops"
+    leaked = processes_started_for(stack.state_dir)
+    assert not leaked, f"processes of this stack still running: {leaked}"
+    return code
+
+
+def stop_stack(stack: RunningStack, timeout: float = STOP_TIMEOUT) -> int:
+    """SIGTERM the launcher and check it stopped cleanly; returns its exit status."""
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGTERM)
+    return wait_until_stopped(stack, timeout)
+
+
+@contextlib.contextmanager
+def launched_stack(state_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningStack]:
+    """A launcher for the duration of a `with` block, stopped (and checked) at the end."""
+    stack = start_stack(state_dir, env)
+    try:
+        yield stack
+    finally:
+        code = stop_stack(stack)
+    assert code == 0, f"launcher exited with {code} on SIGTERM\n{stack.diagnostics()}"
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The default local stack (dynalite, moto, Daily emulator, chalice local) for the session."""
+    with launched_stack(tmp_path_factory.mktemp("local-stack") / "state") as stack:
+        yield stack
