@@ -1,0 +1,167 @@
+"""Construction, configuration and secrecy of the client, without any network."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from chalicelib.daily import DEFAULT_BASE_URL, DailyClient, DailyError
+from chalicelib.daily import session as session_module
+from tests.daily.fakes import ROOM, Answer, FakeTime, ScriptedAdapter, scripted_session
+
+KEY = "sk-live-0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_repr_hides_the_key() -> None:
+    client = DailyClient(KEY, "https://daily.test/v1")
+    for text in (repr(client), str(client), repr(client._transport), repr(vars(client))):
+        assert KEY not in text
+    assert "redacted" in repr(client)
+
+
+def test_an_api_key_is_required() -> None:
+    with pytest.raises(ValueError, match="API key"):
+        DailyClient("")
+
+
+def test_base_url_from_env_unless_explicit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DAILY_API_URL", raising=False)
+    assert DailyClient(KEY).base_url == DEFAULT_BASE_URL == "https://api.daily.co/v1"
+    monkeypatch.setenv("DAILY_API_URL", "http://127.0.0.1:1234/v1/")
+    assert DailyClient(KEY).base_url == "http://127.0.0.1:1234/v1"
+    assert DailyClient(KEY, "https://other.test/v1").base_url == "https://other.test/v1"
+
+
+def test_requests_carry_bearer_key_json_and_paths() -> None:
+    t = FakeTime()
+    adapter = ScriptedAdapter(
+        [Answer(200, ROOM), Answer(200, ROOM), Answer(200, {"deleted": True, "name": "r1"})], t
+    )
+    client = DailyClient(
+        KEY,
+        "https://daily.test/v1",
+        session=scripted_session(adapter),
+        pacing=False,
+        clock=t.clock,
+        sleep=t.sleep,
+    )
+    client.create_room("r1", "private", {"exp": 1_900_000_000, "enable_chat": None})
+    client.update_room("r 1/x", properties={"max_participants": None})
+    assert client.delete_room("r1") is True
+    first, second, third = adapter.sent
+    assert first.headers["Authorization"] == f"Bearer {KEY}"
+    assert (first.method, first.url) == ("POST", "https://daily.test/v1/rooms")
+    assert first.body == {
+        "name": "r1",
+        "privacy": "private",
+        "properties": {"exp": 1_900_000_000, "enable_chat": None},
+    }
+    # names are quoted into one path segment; None is sent as JSON null (reset)
+    assert second.url == "https://daily.test/v1/rooms/r%201%2Fx"
+    assert second.body == {"properties": {"max_participants": None}}
+    assert (third.method, third.url) == ("DELETE", "https://daily.test/v1/rooms/r1")
+
+
+def test_unexpected_success_body_is_a_daily_error() -> None:
+    adapter = ScriptedAdapter([Answer(200, {"nope": 1})])
+    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    with pytest.raises(DailyError) as info:
+        client.get_room("r1")
+    assert info.value.error == "invalid-response"
+    assert not info.value.is_transient
+
+
+def test_iter_rooms_limit_is_checked() -> None:
+    client = DailyClient(KEY, "https://d.test/v1", pacing=False)
+    with pytest.raises(ValueError, match="limit"):
+        next(client.iter_rooms(limit=101))
+    with pytest.raises(ValueError, match="limit"):
+        next(client.iter_rooms(limit=0))
+
+
+def test_delete_rooms_of_nothing_sends_nothing() -> None:
+    adapter = ScriptedAdapter([])
+    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    assert client.delete_rooms([]) == 0
+    assert adapter.sent == []
+
+
+def test_delete_rooms_chunks_by_a_thousand() -> None:
+    adapter = ScriptedAdapter(
+        [
+            Answer(200, {"deleted_count": 1000}),
+            Answer(200, {"deleted_count": 1000}),
+            Answer(200, {"deleted_count": 3}),
+        ]
+    )
+    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    names = [f"room-{i}" for i in range(2003)]
+    assert client.delete_rooms(iter(names)) == 2003
+    assert [len(s.body["room_names"]) for s in adapter.sent] == [1000, 1000, 3]
+    assert [n for s in adapter.sent for n in s.body["room_names"]] == names
+    assert {(s.method, s.url) for s in adapter.sent} == {
+        ("DELETE", "https://d.test/v1/batch/rooms")
+    }
+
+
+def test_importing_the_package_creates_no_session_and_opens_no_socket() -> None:
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('network touched on import')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "socket.create_connection = refuse\n"
+        "import chalicelib.daily as d\n"
+        "from chalicelib.daily import session\n"
+        "d.DailyClient('k', 'https://api.daily.co/v1')\n"
+        "assert session._SESSION is None, 'session created early'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_session_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session_module, "_SESSION", None)
+    created: list[requests.Session] = []
+    real = session_module._new_session
+
+    def counting() -> requests.Session:
+        s = real()
+        created.append(s)
+        return s
+
+    monkeypatch.setattr(session_module, "_new_session", counting)
+    barrier = threading.Barrier(16)
+    seen: list[requests.Session] = []
+
+    def worker() -> None:
+        barrier.wait()
+        seen.append(session_module.get_session())
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(created) == 1
+    assert all(s is created[0] for s in seen)
+    assert session_module.get_session() is created[0]
+
+
+def test_session_adapter_does_not_retry_by_itself() -> None:
+    s = session_module._new_session()
+    adapter = s.get_adapter("https://api.daily.co/v1/")
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    assert adapter.max_retries.total == 0
+    assert "Authorization" not in s.headers
