@@ -123,17 +123,21 @@ class BookingDecider:
                 update={"cancelled": True, "owns_room": False, "room_synced": True}
             )
             return self._store.insert(tombstone), "cancelled"
-        lineage = self._take_over_previous(event)
+        lineage, room_is_live = self._take_over_previous(event)
         window = self._window(event)
         booking = self._describe(self._new_booking(event, lineage=lineage, now=now), event, window)
-        return self._store.insert(self._sync_room(booking, window, existing=False)), "created"
+        booking = self._sync_room(booking, window, existing=room_is_live)
+        return self._store.insert(booking), "created"
 
-    def _take_over_previous(self, event: CalendarEvent) -> str:
-        """A reschedule to a new id keeps the meeting's lineage: room name and invite links."""
+    def _take_over_previous(self, event: CalendarEvent) -> tuple[str, bool]:
+        """A reschedule to a new id keeps the meeting's lineage: room name and invite links.
+
+        Returns the lineage and whether its room is live at Daily (then only its window moves).
+        """
         previous_id = event.previous_booking_id
         previous = self._store.get(previous_id) if previous_id else None
         if previous is None:
-            return event.booking_id
+            return event.booking_id, False
         if previous.moved_to is None and not previous.cancelled:
             # Claim the room first: a late cancellation of the old booking then leaves it be.
             self._store.replace(
@@ -147,7 +151,8 @@ class BookingDecider:
                     }
                 )
             )
-        return previous.lineage
+            return previous.lineage, previous.room_synced
+        return previous.lineage, False
 
     def _new_booking(self, event: CalendarEvent, *, lineage: str, now: int) -> Booking:
         return Booking(

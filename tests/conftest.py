@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.plugins.daily_emulator",
     "tests.plugins.local_stack",
+    "tests.plugins.service_harness",
 ]

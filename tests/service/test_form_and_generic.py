@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from standardwebhooks.webhooks import Webhook
 
-from tests.service.conftest import Harness, in_future
+from tests.plugins.service_harness import Harness, in_future
 
 GENERIC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

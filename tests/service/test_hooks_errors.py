@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.service.conftest import Harness, zap
+from tests.plugins.service_harness import Harness, zap
 
 SECRET_WORDS = ("zapier-token", "test-signing-key", "test-daily-key", "Traceback")
 

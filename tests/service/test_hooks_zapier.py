@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 
 from chalicelib.rooms import DailyRooms
-from tests.service.conftest import Harness, in_future, zap
+from tests.plugins.service_harness import Harness, in_future, zap
 
 
 def token_of(join_url: str) -> str:

@@ -1,0 +1,91 @@
+"""Cal.com webhook (``{triggerEvent, createdAt, payload}``, version 2021-10-20) → ``CalendarEvent``.
+
+- ``BOOKING_CREATED`` → CREATE, ``BOOKING_RESCHEDULED`` → UPDATE, ``BOOKING_CANCELLED`` → CANCEL;
+  any other trigger is refused with ``unsupported-trigger``.
+- Identity is ``payload.uid``. A reschedule creates a booking with a new ``uid`` and names the
+  old one in ``payload.rescheduleUid``, which becomes ``previous_event_id`` so the room moves.
+- Version is the envelope's ``createdAt`` (when Cal.com built this delivery).
+- Only the standard envelope is accepted. The flat body that Cal.com's Zapier app sends has no
+  ``uid`` and no ``triggerEvent``, so it cannot be tied to a booking; it is refused (missing
+  ``triggerEvent``). A custom ``payloadTemplate`` that is not JSON is a ``json-parsing-error``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.payload import (
+    load_json_object,
+    optional_list,
+    optional_object,
+    optional_str,
+    required_str,
+)
+from chalicelib.events.people import make_person, person_from
+from chalicelib.events.timeparse import parse_datetime
+
+SOURCE = "calcom"
+
+_ACTIONS = {
+    "BOOKING_CREATED": EventAction.CREATE,
+    "BOOKING_RESCHEDULED": EventAction.UPDATE,
+    "BOOKING_CANCELLED": EventAction.CANCEL,
+}
+
+
+def parse(body: bytes, content_type: str | None) -> CalendarEvent:
+    envelope = load_json_object(body)
+    trigger = required_str(envelope, "triggerEvent")
+    action = _ACTIONS.get(trigger)
+    if action is None:
+        raise InvalidRequestError(
+            f"Cal.com trigger {trigger[:60]!r} does not create, move or cancel a booking",
+            code="unsupported-trigger",
+        )
+    created = optional_str(envelope, "createdAt")
+    version = make_version(
+        updated=parse_datetime(created, field="createdAt") if created is not None else None
+    )
+    payload = optional_object(envelope, "payload")
+    event_id = required_str(payload, "uid", label="payload.uid")
+    previous = optional_str(payload, "rescheduleUid") if action is EventAction.UPDATE else None
+    start, end = _times(payload, cancelled=action is EventAction.CANCEL)
+    organizer = optional_object(payload, "organizer")
+    return CalendarEvent(
+        source=SOURCE,
+        event_id=event_id,
+        action=action,
+        version=version,
+        start=start,
+        end=end,
+        title=optional_str(payload, "title"),
+        organizer=make_person(optional_str(organizer, "email"), optional_str(organizer, "name")),
+        attendees=tuple(_attendees(payload)),
+        previous_event_id=previous if previous != event_id else None,
+    )
+
+
+def _times(payload: dict[str, Any], *, cancelled: bool) -> tuple[datetime | None, datetime | None]:
+    start = optional_str(payload, "startTime")
+    end = optional_str(payload, "endTime")
+    if cancelled and (start is None or end is None):
+        return None, None
+    if start is None or end is None:
+        raise InvalidRequestError(
+            "payload.startTime and payload.endTime are required", code="missing-field"
+        )
+    return (
+        parse_datetime(start, field="payload.startTime"),
+        parse_datetime(end, field="payload.endTime"),
+    )
+
+
+def _attendees(payload: dict[str, Any]) -> list[Person]:
+    people = (
+        person_from(entry, field="payload.attendees")
+        for entry in optional_list(payload, "attendees")
+    )
+    return [person for person in people if person is not None]

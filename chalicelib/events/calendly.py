@@ -1,0 +1,122 @@
+"""Calendly v2 webhook (``{event, created_at, created_by, payload}``) → ``CalendarEvent``.
+
+- ``invitee.created`` → CREATE, ``invitee.canceled`` → CANCEL; any other event is refused with
+  ``unsupported-trigger``.
+- Identity is the meeting, ``payload.scheduled_event.uri`` (the full URI, as given), not the
+  invitee: guests and hosts of one meeting share one room.
+- A reschedule fires both events, in no guaranteed order: ``invitee.canceled`` (with
+  ``rescheduled: true``) for the old meeting, which is a plain CANCEL of it, and
+  ``invitee.created`` for the new one, whose ``old_invitee`` URI
+  (``…/scheduled_events/<old>/invitees/<id>``) names the old meeting; that meeting's URI
+  becomes ``previous_event_id`` so the room moves.
+- Organizer: the first of ``scheduled_event.event_memberships`` (the hosts). Attendees: the
+  invitee, then ``scheduled_event.event_guests``.
+- Version is the envelope's ``created_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.payload import (
+    load_json_object,
+    optional_list,
+    optional_object,
+    optional_str,
+    required_str,
+)
+from chalicelib.events.people import make_person, person_from
+from chalicelib.events.timeparse import parse_datetime
+
+SOURCE = "calendly"
+
+_ACTIONS = {
+    "invitee.created": EventAction.CREATE,
+    "invitee.canceled": EventAction.CANCEL,
+}
+_INVITEES_SEGMENT = "/invitees/"
+
+
+def parse(body: bytes, content_type: str | None) -> CalendarEvent:
+    envelope = load_json_object(body)
+    trigger = required_str(envelope, "event")
+    action = _ACTIONS.get(trigger)
+    if action is None:
+        raise InvalidRequestError(
+            f"Calendly event {trigger[:60]!r} does not create or cancel a meeting",
+            code="unsupported-trigger",
+        )
+    created = optional_str(envelope, "created_at")
+    version = make_version(
+        updated=parse_datetime(created, field="created_at") if created is not None else None
+    )
+    payload = optional_object(envelope, "payload")
+    meeting = optional_object(payload, "scheduled_event")
+    event_id = required_str(meeting, "uri", label="payload.scheduled_event.uri")
+    previous = _previous_meeting(payload) if action is EventAction.CREATE else None
+    start, end = _times(meeting, cancelled=action is EventAction.CANCEL)
+    return CalendarEvent(
+        source=SOURCE,
+        event_id=event_id,
+        action=action,
+        version=version,
+        start=start,
+        end=end,
+        title=optional_str(meeting, "name"),
+        organizer=_organizer(meeting),
+        attendees=tuple(_attendees(payload, meeting)),
+        previous_event_id=previous if previous != event_id else None,
+    )
+
+
+def _previous_meeting(payload: dict[str, Any]) -> str | None:
+    """The old meeting's URI from ``old_invitee`` (an invitee URI under that meeting)."""
+    old_invitee = optional_str(payload, "old_invitee")
+    if old_invitee is None:
+        return None
+    meeting, separator, _ = old_invitee.partition(_INVITEES_SEGMENT)
+    if not separator or not meeting:
+        raise InvalidRequestError(
+            "payload.old_invitee must be an invitee URI (…/scheduled_events/<id>/invitees/<id>)",
+            code="invalid-field",
+        )
+    return meeting
+
+
+def _times(meeting: dict[str, Any], *, cancelled: bool) -> tuple[datetime | None, datetime | None]:
+    start = optional_str(meeting, "start_time")
+    end = optional_str(meeting, "end_time")
+    if cancelled and (start is None or end is None):
+        return None, None
+    if start is None or end is None:
+        raise InvalidRequestError(
+            "payload.scheduled_event.start_time and end_time are required", code="missing-field"
+        )
+    return (
+        parse_datetime(start, field="payload.scheduled_event.start_time"),
+        parse_datetime(end, field="payload.scheduled_event.end_time"),
+    )
+
+
+def _organizer(meeting: dict[str, Any]) -> Person | None:
+    hosts = optional_list(meeting, "event_memberships")
+    if not hosts:
+        return None
+    return person_from(
+        hosts[0],
+        field="payload.scheduled_event.event_memberships",
+        email_key="user_email",
+        name_key="user_name",
+    )
+
+
+def _attendees(payload: dict[str, Any], meeting: dict[str, Any]) -> list[Person]:
+    invitee = make_person(optional_str(payload, "email"), optional_str(payload, "name"))
+    guests = (
+        person_from(entry, field="payload.scheduled_event.event_guests")
+        for entry in optional_list(meeting, "event_guests")
+    )
+    return [person for person in (invitee, *guests) if person is not None]

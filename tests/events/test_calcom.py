@@ -1,0 +1,175 @@
+"""Cal.com webhooks → CalendarEvent."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+import pytest
+
+from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
+from chalicelib.events import calcom
+from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.registry import parse_event
+from tests.events import NOW, fixture, fixture_names, utc
+
+SOURCE = "calcom"
+JSON = "application/json"
+
+NINA = Person(email="nina@example.com", name="Nina Park")
+OMAR = Person(email="omar@client.example", name="Omar Haddad")
+TITLE = "30 Min Meeting between Nina Park and Omar Haddad"
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "booking_created.json": {
+        "event_id": "q8Hn2kLsX4vT1pQw9rZy3m",
+        "action": EventAction.CREATE,
+        "version": make_version(updated=utc(2027, 10, 12, 14, 3, 27, 120000)),
+        "start": utc(2027, 11, 29, 15, 0),
+        "end": utc(2027, 11, 29, 15, 30),
+        "title": TITLE,
+        "organizer": NINA,
+        # a guest with an empty name keeps no name
+        "attendees": (OMAR, Person(email="ceo@client.example")),
+        "previous_event_id": None,
+    },
+    "booking_rescheduled.json": {
+        "event_id": "Zr7TbW1aQe9Kc3Vn5Hs2Px",
+        "action": EventAction.UPDATE,
+        "version": make_version(updated=utc(2027, 10, 14, 9, 12, 45)),
+        "start": utc(2027, 11, 30, 16, 0),
+        "end": utc(2027, 11, 30, 16, 30),
+        "title": TITLE,
+        "organizer": NINA,
+        "attendees": (OMAR,),
+        "previous_event_id": "q8Hn2kLsX4vT1pQw9rZy3m",
+    },
+    "booking_cancelled.json": {
+        "event_id": "Zr7TbW1aQe9Kc3Vn5Hs2Px",
+        "action": EventAction.CANCEL,
+        "version": make_version(updated=utc(2027, 10, 20, 18, 40, 0, 500000)),
+        "start": utc(2027, 11, 30, 16, 0),
+        "end": utc(2027, 11, 30, 16, 30),
+        "title": TITLE,
+        "organizer": NINA,
+        "attendees": (OMAR,),
+        "previous_event_id": None,
+    },
+    "unicode.json": {
+        "event_id": "uNiC0dE8f7g6h5j4k3l2m1",
+        "action": EventAction.CREATE,
+        "version": make_version(updated=utc(2027, 10, 13, 3, 4, 5, 678000)),
+        "start": utc(2027, 12, 2, 1, 0),
+        "end": utc(2027, 12, 2, 2, 0),
+        "title": "相談会 🚀 with 李娜 — Cafe\u0301",
+        "organizer": Person(email="soren@example.dk", name="Søren Kierkegård"),
+        "attendees": (
+            Person(email="li.na@example.cn", name="李娜"),
+            Person(email="jose@example.es", name="Jose\u0301 🎸"),
+        ),
+        "previous_event_id": None,
+    },
+}
+
+REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
+    "refuse_all_day.json": (InvalidRequestError, "all-day-event"),
+    "refuse_end_before_start.json": (InvalidRequestError, "end-before-start"),
+    "refuse_already_over.json": (InvalidRequestError, "event-ended"),
+    # a custom payloadTemplate that is not JSON arrives form-encoded
+    "refuse_form_encoded.txt": (JsonParsingError, None),
+    "refuse_missing_uid.json": (InvalidRequestError, "missing-field"),
+    # Cal.com sends UTC instants; a time without an offset has no zone to be read in
+    "refuse_missing_offset.json": (InvalidRequestError, "missing-time-zone"),
+    "refuse_unsupported_trigger.json": (InvalidRequestError, "unsupported-trigger"),
+    # the Zapier app's flat body has neither triggerEvent nor uid
+    "refuse_zapier_flat.json": (InvalidRequestError, "missing-field"),
+}
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert fixture_names(SOURCE) == set(EXPECTED) | set(REFUSALS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_is_extracted_fully(name: str) -> None:
+    event = parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
+    assert event == CalendarEvent(source=SOURCE, **EXPECTED[name])
+    assert event.booking_id == f"calcom:{EXPECTED[name]['event_id']}"
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_refusal_fixture(name: str) -> None:
+    error, code = REFUSALS[name]
+    with pytest.raises(error) as caught:
+        parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
+    assert caught.value.status == 400
+    assert caught.value.code == code
+
+
+def test_reschedule_points_at_the_old_booking() -> None:
+    event = calcom.parse(fixture(SOURCE, "booking_rescheduled.json"), JSON)
+    assert event.previous_booking_id == "calcom:q8Hn2kLsX4vT1pQw9rZy3m"
+    assert event.booking_id == "calcom:Zr7TbW1aQe9Kc3Vn5Hs2Px"
+
+
+def test_unicode_survives_unnormalized() -> None:
+    event = calcom.parse(fixture(SOURCE, "unicode.json"), JSON)
+    assert event.attendees[1].name == "Jose\u0301 🎸"
+    assert event.title is not None
+    assert not unicodedata.is_normalized("NFC", event.title)
+
+
+def _envelope(trigger: str = "BOOKING_CREATED", **payload: Any) -> bytes:
+    body: dict[str, Any] = {
+        "uid": "bk1",
+        "title": "T",
+        "startTime": "2027-11-29T15:00:00Z",
+        "endTime": "2027-11-29T15:30:00Z",
+        "organizer": {"name": "Nina Park", "email": "nina@example.com"},
+        "attendees": [],
+    }
+    body.update(payload)
+    return json.dumps(
+        {"triggerEvent": trigger, "createdAt": "2027-10-12T14:03:27.120Z", "payload": body}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "trigger", ["BOOKING_REQUESTED", "BOOKING_PAID", "PING", "booking_created"]
+)
+def test_other_triggers_are_unsupported(trigger: str) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        calcom.parse(_envelope(trigger), JSON)
+    assert caught.value.code == "unsupported-trigger"
+
+
+def test_reschedule_uid_is_ignored_outside_a_reschedule() -> None:
+    event = calcom.parse(_envelope(rescheduleUid="older"), JSON)
+    assert event.previous_event_id is None
+
+
+def test_reschedule_to_the_same_uid_has_no_previous() -> None:
+    event = calcom.parse(_envelope("BOOKING_RESCHEDULED", rescheduleUid="bk1"), JSON)
+    assert (event.action, event.previous_event_id) == (EventAction.UPDATE, None)
+
+
+def test_cancel_without_times_is_still_a_cancel() -> None:
+    event = calcom.parse(_envelope("BOOKING_CANCELLED", startTime=None, endTime=None), JSON)
+    assert (event.action, event.start, event.end) == (EventAction.CANCEL, None, None)
+
+
+def test_created_without_end_is_refused() -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        calcom.parse(_envelope(endTime=None), JSON)
+    assert caught.value.code == "missing-field"
+
+
+def test_two_hundred_attendees() -> None:
+    attendees = [
+        {"email": f"seat{i:03d}@example.org", "name": f"Seat {i} ✨", "timeZone": "UTC"}
+        for i in range(200)
+    ]
+    event = parse_event(SOURCE, _envelope(attendees=attendees), JSON, NOW)
+    assert [a.email for a in event.attendees] == [f"seat{i:03d}@example.org" for i in range(200)]
+    assert event.attendees[0].name == "Seat 0 ✨"
