@@ -102,12 +102,11 @@ class Api:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
-        item = client.get_item(
+        return client.get_item(
             TableName=self.stack.info["table"],
             Key={"booking_id": {"S": booking_id}},
             ConsistentRead=True,
         ).get("Item")
-        return item
 
 
 @pytest.fixture

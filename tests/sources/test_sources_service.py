@@ -45,7 +45,7 @@ def test_each_source_creates_a_room_and_replays_unchanged(
 
 @pytest.mark.parametrize("source", ["google", "graph", "ical", "calcom", "calendly"])
 def test_missing_proof_is_400_and_wrong_proof_is_401(harness: Harness, source: str) -> None:
-    name = dict((s, n) for s, n, _ in MAIN_FIXTURES)[source]
+    name = {s: n for s, n, _ in MAIN_FIXTURES}[source]
     body = fixture(source, name)
     headers = signed_headers(source, body, harness.secret["hooks"])
     bare = {"Content-Type": headers["Content-Type"]}
