@@ -6,9 +6,9 @@ import logging
 import os
 from typing import Any
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Response
 
-from chalicelib import service
+from chalicelib import invites, service
 from chalicelib.web import answers_errors, public_base_url, raw_body, request_deadline
 
 app = Chalice(app_name="roomlinks")
@@ -42,4 +42,18 @@ def receive_hook(source: str) -> dict[str, Any]:
         request.headers.get("content-type"),
         public_url=public_base_url(request),
         deadline=request_deadline(app.lambda_context),
+    )
+
+
+@app.route("/v1/join/{ref}", methods=["GET"])
+@answers_errors
+def join(ref: str) -> Response:
+    answer = invites.open_invite(ref)
+    if answer.kind == "open":
+        headers = {"Location": answer.location or "", "Cache-Control": "no-store"}
+        return Response(body="", status_code=302, headers=headers)
+    return Response(
+        body=invites.page(answer),
+        status_code=200 if answer.kind == "not_yet" else 410,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
     )

@@ -34,10 +34,15 @@ def iso_utc(value: datetime | int | None) -> str | None:
 class LinkSigner:
     """Mints the token for one participant of one booking."""
 
-    def __init__(self, booking: Booking, *, api_key: str, domain_id: str) -> None:
+    def __init__(
+        self, booking: Booking, *, api_key: str, domain_id: str, iat: int | None = None
+    ) -> None:
         self._booking = booking
         self._api_key = api_key
         self._domain_id = domain_id
+        # Answers reuse the booking's issue time (same links every time); an invite link
+        # opened later mints a fresh token.
+        self._iat = iat if iat is not None else booking.issued_at
 
     def token(self, participant: Participant) -> str:
         booking = self._booking
@@ -50,7 +55,7 @@ class LinkSigner:
             user_id=participant.user_id,
         )
         return sign_meeting_token(
-            properties, api_key=self._api_key, domain_id=self._domain_id, iat=booking.issued_at
+            properties, api_key=self._api_key, domain_id=self._domain_id, iat=self._iat
         )
 
     def join_url(self, participant: Participant) -> str | None:

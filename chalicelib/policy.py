@@ -60,10 +60,25 @@ def user_id(signing_key: str, email: str) -> str:
     return _mac(signing_key, "user", email.casefold())[:16].hex()
 
 
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+LINEAGE_KEY_LENGTH = 20  # characters of an invite ref naming the meeting; the rest names the person
+
+
+def lineage_key(signing_key: str, lineage: str) -> str:
+    """Opaque name of a meeting lineage (it survives reschedules), for invite lookups."""
+    return _b64(_mac(signing_key, "lineage", lineage)[:15])
+
+
+def participant_tag(signing_key: str, lineage: str, participant: str) -> str:
+    return _b64(_mac(signing_key, "invite", f"{lineage}\x1f{participant}")[:12])
+
+
 def invite_ref(signing_key: str, lineage: str, participant: str) -> str:
     """The stable invite link's reference: bound to one meeting lineage and one participant."""
-    digest = _mac(signing_key, "invite", f"{lineage}\x1f{participant}")[:18]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return lineage_key(signing_key, lineage) + participant_tag(signing_key, lineage, participant)
 
 
 def clamp(value: int | None, default: int, upper: int) -> int:

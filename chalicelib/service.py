@@ -22,7 +22,7 @@ from chalicelib.errors import InvalidRequestError, PayloadTooLargeError, Upstrea
 from chalicelib.events.model import CalendarEvent, EventAction
 from chalicelib.events.registry import PARSER_MODULES, parse_event
 from chalicelib.links import booking_answer, daily_room_url, iso_utc
-from chalicelib.policy import RoomWindow, room_name, room_window
+from chalicelib.policy import RoomWindow, lineage_key, room_name, room_window
 from chalicelib.rooms import DailyRooms
 from chalicelib.secrets import AppSecret, SecretCache
 from chalicelib.store import Booking, BookingConflict, BookingStore, retention_until
@@ -127,6 +127,12 @@ class BookingDecider:
         window = self._window(event)
         booking = self._describe(self._new_booking(event, lineage=lineage, now=now), event, window)
         booking = self._sync_room(booking, window, existing=room_is_live)
+        # The invite link names the lineage; point it at the booking that now holds the room.
+        self._store.put_meta(
+            invite_pointer(self._signing_key, lineage),
+            {"booking": booking.booking_id},
+            keep_until=booking.expires_at,
+        )
         return self._store.insert(booking), "created"
 
     def _take_over_previous(self, event: CalendarEvent) -> tuple[str, bool]:
@@ -293,6 +299,15 @@ class BookingDecider:
                 "domain_id": domain.domain_id if domain else booking.domain_id,
             }
         )
+
+
+def invite_pointer(signing_key: str, lineage: str) -> str:
+    """The table key that maps a lineage's invite links to its current booking."""
+    return invite_pointer_for(lineage_key(signing_key, lineage))
+
+
+def invite_pointer_for(key: str) -> str:
+    return f"lineage#{key}"
 
 
 def stored_window(booking: Booking) -> RoomWindow:

@@ -107,10 +107,11 @@ class BookingStore:
     def get_meta(self, key: str) -> dict[str, Any] | None:
         return self._get_item(META_PREFIX + key)
 
-    def put_meta(self, key: str, values: dict[str, str]) -> None:
+    def put_meta(self, key: str, values: dict[str, str], *, keep_until: int | None = None) -> None:
         item = {"booking_id": {"S": META_PREFIX + key}}
         item.update({name: {"S": value} for name, value in values.items()})
-        item["expires_at"] = {"N": str(int(time.time()) + RETENTION_SECONDS)}
+        until = keep_until if keep_until is not None else int(time.time()) + RETENTION_SECONDS
+        item["expires_at"] = {"N": str(until)}
         self._call(lambda: self.client.put_item(TableName=self._table, Item=item))
 
     def _get_item(self, key: str) -> dict[str, Any] | None:

@@ -81,6 +81,7 @@ def test_participants() -> None:
 def test_invite_ref_is_bound_to_lineage_and_participant() -> None:
     key = "key-0123456789abcdef"
     ref = invite_ref(key, "zapier:e1", "guest")
-    assert re.fullmatch(r"[A-Za-z0-9_-]{24}", ref)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{36}", ref)
+    assert ref[:20] == invite_ref(key, "zapier:e1", "host")[:20]
     assert ref != invite_ref(key, "zapier:e1", "host")
     assert ref != invite_ref(key, "zapier:e2", "guest")
