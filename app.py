@@ -50,7 +50,10 @@ def receive_hook(source: str) -> dict[str, Any]:
 def join(ref: str) -> Response:
     answer = invites.open_invite(ref)
     if answer.kind == "open":
-        headers = {"Location": answer.location or "", "Cache-Control": "no-store"}
+        headers: dict[str, str | list[str]] = {
+            "Location": answer.location or "",
+            "Cache-Control": "no-store",
+        }
         return Response(body="", status_code=302, headers=headers)
     return Response(
         body=invites.page(answer),

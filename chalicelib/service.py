@@ -78,7 +78,8 @@ def receive_webhook(
         booking,
         outcome,
         signing_key=secret.signing_key,
-        api_key=secret.daily_api_key,
+        # Read again: a Daily 401 while applying the event may have refreshed a rotated key.
+        api_key=rt.secrets.get().daily_api_key,
         domain_id=booking.domain_id,
         public_url=rt.settings.public_url or public_url,
     )

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from tests.plugins.daily_emulator import TEST_API_KEY
 from tests.plugins.service_harness import Harness, zap
 
-SECRET_WORDS = ("zapier-token", "test-signing-key", "test-daily-key", "Traceback")
+SECRET_WORDS = ("zapier-token", "test-signing-key", TEST_API_KEY, "Traceback")
 
 
 def assert_error(answer: object, status: int, error: str, code: str | None = None) -> None:

@@ -215,13 +215,13 @@ def test_crash_between_room_and_record_heals_on_next_delivery(harness: Harness) 
 def test_rotated_daily_key_is_picked_up_after_a_401(harness: Harness) -> None:
     harness.post("zapier", zap("before-rotation"))
     stale_key = harness.secret["daily_api_key"]
-    rotated = dict(harness.secret, daily_api_key="rotated-key")
+    rotated = dict(harness.secret, daily_api_key="rotated-" + "k" * 56)
     harness.secretsmanager.put_secret_value(
         SecretId="roomlinks/test", SecretString=json.dumps(rotated)
     )
-    harness.emulator.set_api_key("rotated-key")
+    harness.emulator.set_api_key(rotated["daily_api_key"])
     body = harness.post("zapier", zap("after-rotation", sequence=1)).json_body
     assert body["status"] == "scheduled"
-    claims = claims_of(body["host_join_url"], "rotated-key")
+    claims = claims_of(body["host_join_url"], rotated["daily_api_key"])
     assert claims["r"] == body["room_name"]
     assert stale_key not in json.dumps(body)

@@ -1,0 +1,1 @@
+"""Conformance tests for the Daily emulator, over real HTTP (reference §9)."""
