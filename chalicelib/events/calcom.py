@@ -12,20 +12,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.events.payload import (
+    instant_span,
     load_json_object,
     optional_list,
     optional_object,
     optional_str,
+    optional_time,
     required_str,
 )
 from chalicelib.events.people import make_person, person_from
-from chalicelib.events.timeparse import parse_datetime
 
 SOURCE = "calcom"
 
@@ -45,14 +45,13 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
             f"Cal.com trigger {trigger[:60]!r} does not create, move or cancel a booking",
             code="unsupported-trigger",
         )
-    created = optional_str(envelope, "createdAt")
-    version = make_version(
-        updated=parse_datetime(created, field="createdAt") if created is not None else None
-    )
+    version = make_version(updated=optional_time(envelope, "createdAt"))
     payload = optional_object(envelope, "payload")
     event_id = required_str(payload, "uid", label="payload.uid")
     previous = optional_str(payload, "rescheduleUid") if action is EventAction.UPDATE else None
-    start, end = _times(payload, cancelled=action is EventAction.CANCEL)
+    start, end = instant_span(
+        payload, "startTime", "endTime", cancelled=action is EventAction.CANCEL, where="payload."
+    )
     organizer = optional_object(payload, "organizer")
     return CalendarEvent(
         source=SOURCE,
@@ -65,21 +64,6 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         organizer=make_person(optional_str(organizer, "email"), optional_str(organizer, "name")),
         attendees=tuple(_attendees(payload)),
         previous_event_id=previous if previous != event_id else None,
-    )
-
-
-def _times(payload: dict[str, Any], *, cancelled: bool) -> tuple[datetime | None, datetime | None]:
-    start = optional_str(payload, "startTime")
-    end = optional_str(payload, "endTime")
-    if cancelled and (start is None or end is None):
-        return None, None
-    if start is None or end is None:
-        raise InvalidRequestError(
-            "payload.startTime and payload.endTime are required", code="missing-field"
-        )
-    return (
-        parse_datetime(start, field="payload.startTime"),
-        parse_datetime(end, field="payload.endTime"),
     )
 
 

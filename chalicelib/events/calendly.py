@@ -16,20 +16,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.events.payload import (
+    instant_span,
     load_json_object,
     optional_list,
     optional_object,
     optional_str,
+    optional_time,
     required_str,
 )
 from chalicelib.events.people import make_person, person_from
-from chalicelib.events.timeparse import parse_datetime
 
 SOURCE = "calendly"
 
@@ -49,15 +49,18 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
             f"Calendly event {trigger[:60]!r} does not create or cancel a meeting",
             code="unsupported-trigger",
         )
-    created = optional_str(envelope, "created_at")
-    version = make_version(
-        updated=parse_datetime(created, field="created_at") if created is not None else None
-    )
+    version = make_version(updated=optional_time(envelope, "created_at"))
     payload = optional_object(envelope, "payload")
     meeting = optional_object(payload, "scheduled_event")
     event_id = required_str(meeting, "uri", label="payload.scheduled_event.uri")
     previous = _previous_meeting(payload) if action is EventAction.CREATE else None
-    start, end = _times(meeting, cancelled=action is EventAction.CANCEL)
+    start, end = instant_span(
+        meeting,
+        "start_time",
+        "end_time",
+        cancelled=action is EventAction.CANCEL,
+        where="payload.scheduled_event.",
+    )
     return CalendarEvent(
         source=SOURCE,
         event_id=event_id,
@@ -84,21 +87,6 @@ def _previous_meeting(payload: dict[str, Any]) -> str | None:
             code="invalid-field",
         )
     return meeting
-
-
-def _times(meeting: dict[str, Any], *, cancelled: bool) -> tuple[datetime | None, datetime | None]:
-    start = optional_str(meeting, "start_time")
-    end = optional_str(meeting, "end_time")
-    if cancelled and (start is None or end is None):
-        return None, None
-    if start is None or end is None:
-        raise InvalidRequestError(
-            "payload.scheduled_event.start_time and end_time are required", code="missing-field"
-        )
-    return (
-        parse_datetime(start, field="payload.scheduled_event.start_time"),
-        parse_datetime(end, field="payload.scheduled_event.end_time"),
-    )
 
 
 def _organizer(meeting: dict[str, Any]) -> Person | None:

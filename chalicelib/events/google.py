@@ -26,6 +26,7 @@ from chalicelib.events.payload import (
     optional_list,
     optional_object,
     optional_str,
+    optional_time,
     required_str,
 )
 from chalicelib.events.people import as_object, make_person
@@ -39,10 +40,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     event_id = required_str(event, "id")
     cancelled = (optional_str(event, "status") or "").lower() == "cancelled"
     sequence = _sequence(event)
-    updated = optional_str(event, "updated")
-    version = make_version(
-        sequence, parse_datetime(updated, field="updated") if updated is not None else None
-    )
+    version = make_version(sequence, optional_time(event, "updated"))
     if cancelled:
         action = EventAction.CANCEL
     elif sequence:

@@ -23,6 +23,7 @@ from chalicelib.events.payload import (
     optional_list,
     optional_object,
     optional_str,
+    optional_time,
     required_str,
 )
 from chalicelib.events.people import as_object, make_person
@@ -35,12 +36,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     event = load_json_object(body)
     event_id = required_str(event, "id")
     cancelled = event.get("isCancelled") is True
-    modified = optional_str(event, "lastModifiedDateTime")
-    version = make_version(
-        updated=parse_datetime(modified, field="lastModifiedDateTime")
-        if modified is not None
-        else None
-    )
+    version = make_version(updated=optional_time(event, "lastModifiedDateTime"))
     start, end = _times(event, cancelled=cancelled)
     organizer = optional_object(optional_object(event, "organizer"), "emailAddress")
     return CalendarEvent(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError
+from chalicelib.events.timeparse import parse_datetime
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
@@ -54,3 +56,29 @@ def optional_list(container: dict[str, Any], key: str) -> list[Any]:
     if not isinstance(value, list):
         raise InvalidRequestError(f"{key} must be a list", code="invalid-field")
     return value
+
+
+def optional_time(
+    container: dict[str, Any], key: str, *, label: str | None = None
+) -> datetime | None:
+    """An optional RFC 3339 instant (a version timestamp such as ``updated``/``createdAt``)."""
+    text = optional_str(container, key)
+    return parse_datetime(text, field=label or key) if text is not None else None
+
+
+def instant_span(
+    container: dict[str, Any], start_key: str, end_key: str, *, cancelled: bool, where: str
+) -> tuple[datetime | None, datetime | None]:
+    """Start and end given as instants with offsets; a cancellation may omit both."""
+    start = optional_str(container, start_key)
+    end = optional_str(container, end_key)
+    if start is None or end is None:
+        if cancelled:
+            return None, None
+        raise InvalidRequestError(
+            f"{where}{start_key} and {where}{end_key} are required", code="missing-field"
+        )
+    return (
+        parse_datetime(start, field=where + start_key),
+        parse_datetime(end, field=where + end_key),
+    )
