@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from tests.events import fixture as fixture_file
+
 CONTENT_TYPES = {"ical": "text/calendar; charset=utf-8"}
 FIXTURE_SUFFIX = {"ical": ".ics"}
 
 
 def fixture(source: str, name: str) -> bytes:
-    return (FIXTURES / source / f"{name}{FIXTURE_SUFFIX.get(source, '.json')}").read_bytes()
+    return fixture_file(source, name + FIXTURE_SUFFIX.get(source, ".json"))
 
 
 def first(value: Any) -> str:
