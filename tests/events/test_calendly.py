@@ -10,9 +10,9 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import calendly
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.model import EventAction, Person, make_version
 from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, fixture_names, utc
+from tests.events import NOW, fixture, utc
 
 SOURCE = "calendly"
 JSON = "application/json"
@@ -99,26 +99,6 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_unsupported_trigger.json": (InvalidRequestError, "unsupported-trigger"),
     "refuse_bad_old_invitee.json": (InvalidRequestError, "invalid-field"),
 }
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert fixture_names(SOURCE) == set(EXPECTED) | set(REFUSALS)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_is_extracted_fully(name: str) -> None:
-    event = parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
-    assert event == CalendarEvent(source=SOURCE, **EXPECTED[name])
-    assert event.booking_id == f"calendly:{EXPECTED[name]['event_id']}"
-
-
-@pytest.mark.parametrize("name", sorted(REFUSALS))
-def test_refusal_fixture(name: str) -> None:
-    error, code = REFUSALS[name]
-    with pytest.raises(error) as caught:
-        parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
-    assert caught.value.status == 400
-    assert caught.value.code == code
 
 
 def test_reschedule_pair_links_old_and_new_meeting() -> None:

@@ -10,9 +10,9 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import graph
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.model import EventAction, Person, make_version
 from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, fixture_names, utc
+from tests.events import NOW, fixture, utc
 
 SOURCE = "graph"
 JSON = "application/json"
@@ -97,26 +97,6 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_missing_id.json": (InvalidRequestError, "missing-field"),
     "refuse_unknown_zone.json": (InvalidRequestError, "unknown-time-zone"),
 }
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert fixture_names(SOURCE) == set(EXPECTED) | set(REFUSALS)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_is_extracted_fully(name: str) -> None:
-    event = parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
-    assert event == CalendarEvent(source=SOURCE, **EXPECTED[name])
-    assert event.booking_id == f"graph:{EXPECTED[name]['event_id']}"
-
-
-@pytest.mark.parametrize("name", sorted(REFUSALS))
-def test_refusal_fixture(name: str) -> None:
-    error, code = REFUSALS[name]
-    with pytest.raises(error) as caught:
-        parse_event(SOURCE, fixture(SOURCE, name), JSON, NOW)
-    assert caught.value.status == 400
-    assert caught.value.code == code
 
 
 def test_unicode_survives_unnormalized() -> None:

@@ -9,9 +9,9 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import ical
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.model import EventAction, Person, make_version
 from chalicelib.events.registry import parse_event
-from tests.events import FIXTURES, NOW, fixture, fixture_names, utc
+from tests.events import FIXTURES, NOW, fixture, utc
 
 SOURCE = "ical"
 CALENDAR = "text/calendar; charset=utf-8; method=REQUEST"
@@ -221,26 +221,6 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_several_overrides.ics": (InvalidRequestError, "multiple-occurrences"),
     "refuse_reply.ics": (InvalidRequestError, "unsupported-method"),
 }
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert fixture_names(SOURCE) == set(EXPECTED) | set(REFUSALS)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_is_extracted_fully(name: str) -> None:
-    event = parse_event(SOURCE, fixture(SOURCE, name), CALENDAR, NOW)
-    assert event == CalendarEvent(source=SOURCE, **EXPECTED[name])
-    assert event.booking_id == f"ical:{EXPECTED[name]['event_id']}"
-
-
-@pytest.mark.parametrize("name", sorted(REFUSALS))
-def test_refusal_fixture(name: str) -> None:
-    error, code = REFUSALS[name]
-    with pytest.raises(error) as caught:
-        parse_event(SOURCE, fixture(SOURCE, name), CALENDAR, NOW)
-    assert caught.value.status == 400
-    assert caught.value.code == code
 
 
 def test_unicode_survives_unnormalized() -> None:
