@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.events.payload import (
+    envelope_action,
     instant_span,
     load_json_object,
     optional_list,
@@ -38,13 +38,7 @@ _ACTIONS = {
 
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     envelope = load_json_object(body)
-    trigger = required_str(envelope, "triggerEvent")
-    action = _ACTIONS.get(trigger)
-    if action is None:
-        raise InvalidRequestError(
-            f"Cal.com trigger {trigger[:60]!r} does not create, move or cancel a booking",
-            code="unsupported-trigger",
-        )
+    action = envelope_action(envelope, "triggerEvent", _ACTIONS)
     version = make_version(updated=optional_time(envelope, "createdAt"))
     payload = optional_object(envelope, "payload")
     event_id = required_str(payload, "uid", label="payload.uid")

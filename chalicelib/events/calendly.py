@@ -21,6 +21,7 @@ from typing import Any
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.events.payload import (
+    envelope_action,
     instant_span,
     load_json_object,
     optional_list,
@@ -42,13 +43,7 @@ _INVITEES_SEGMENT = "/invitees/"
 
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     envelope = load_json_object(body)
-    trigger = required_str(envelope, "event")
-    action = _ACTIONS.get(trigger)
-    if action is None:
-        raise InvalidRequestError(
-            f"Calendly event {trigger[:60]!r} does not create or cancel a meeting",
-            code="unsupported-trigger",
-        )
+    action = envelope_action(envelope, "event", _ACTIONS)
     version = make_version(updated=optional_time(envelope, "created_at"))
     payload = optional_object(envelope, "payload")
     meeting = optional_object(payload, "scheduled_event")

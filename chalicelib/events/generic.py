@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.events.payload import (
+    envelope_action,
     load_json_object,
     optional_list,
     optional_object,
@@ -27,10 +28,7 @@ _ACTIONS = {
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     del content_type  # always JSON
     envelope = load_json_object(body)
-    kind = required_str(envelope, "type")
-    action = _ACTIONS.get(kind)
-    if action is None:
-        raise InvalidRequestError(f"unsupported type {kind[:60]!r}", code="unsupported-type")
+    action = envelope_action(envelope, "type", _ACTIONS, code="unsupported-type")
     data = optional_object(envelope, "data")
     zone = optional_str(data, "time_zone")
     start = end = None

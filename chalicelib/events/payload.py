@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError
 from chalicelib.events.timeparse import parse_datetime
+
+T = TypeVar("T")
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
@@ -82,3 +85,18 @@ def instant_span(
         parse_datetime(start, field=where + start_key),
         parse_datetime(end, field=where + end_key),
     )
+
+
+def envelope_action(
+    envelope: dict[str, Any],
+    key: str,
+    actions: Mapping[str, T],
+    *,
+    code: str = "unsupported-trigger",
+) -> T:
+    """The action a webhook envelope's event type stands for; other types are refused."""
+    kind = required_str(envelope, key)
+    action = actions.get(kind)
+    if action is None:
+        raise InvalidRequestError(f"unsupported {key} {kind[:60]!r}", code=code)
+    return action
