@@ -20,7 +20,6 @@ class Settings:
     early_join_minutes: int
     grace_minutes: int
     room_privacy: Literal["private", "public"]
-    log_level: str
     # Base URL for invite links when API Gateway's own host is not the public one.
     public_url: str | None
 
@@ -46,6 +45,5 @@ def settings() -> Settings:
         early_join_minutes=_int_env("EARLY_JOIN_MINUTES", 10),
         grace_minutes=_int_env("GRACE_MINUTES", 15),
         room_privacy="public" if privacy == "public" else "private",
-        log_level=os.environ.get("LOG_LEVEL", "INFO"),
         public_url=(os.environ.get("ROOMLINKS_PUBLIC_URL", "").strip().rstrip("/") or None),
     )

@@ -54,19 +54,9 @@ class AuthenticationError(RoomlinksError):
     error = "authentication-error"
 
 
-class ForbiddenError(RoomlinksError):
-    status = 403
-    error = "forbidden-error"
-
-
 class NotFoundError(RoomlinksError):
     status = 404
     error = "not-found"
-
-
-class GoneError(RoomlinksError):
-    status = 410
-    error = "gone"
 
 
 class PayloadTooLargeError(RoomlinksError):

@@ -105,7 +105,6 @@ def harness(daily_emulator: DailyEmulator, monkeypatch: pytest.MonkeyPatch) -> I
             early_join_minutes=10,
             grace_minutes=15,
             room_privacy="private",
-            log_level="DEBUG",
             public_url="https://links.example.test",
         )
         secrets = SecretCache(SECRET_ID)
