@@ -25,7 +25,8 @@ from typing import Any
 
 import requests
 
-from bench.stack import PROJECT_DIR, running_stack
+from bench.stack import running_stack
+from local.launcher import PROJECT_DIR
 
 COLD_RUNS = 5
 WARM_RUNS = 60

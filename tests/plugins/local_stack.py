@@ -12,28 +12,25 @@ differently configured launchers of their own.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from local.processes import die_with_parent, free_port, log_tail, port_is_open
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 20.0
-
-# Variables of the developer's shell that would change what the launcher does.
-_SCRUBBED = ("DAILY_API_KEY", "DAILY_API_URL", "LOCAL_SECRET_FILE", "LOCAL_STATE_DIR", "PORT")
+from local.launcher import (
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    StackNotReady,
+    spawn_launcher,
+    terminate,
+    wait_until_ready,
+)
+from local.processes import log_tail, port_is_open
 
 
 @dataclass
@@ -98,86 +95,25 @@ def processes_started_for(state_dir: Path) -> list[int]:
     return found
 
 
-def _launcher_env(state_dir: Path, port: int, extra: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-    env.update({"PORT": str(port), "LOCAL_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"})
-    env.update(extra)
-    return env
-
-
-def _all_logs(state_dir: Path, output: Path) -> str:
-    logs = sorted((state_dir / "logs").glob("*.log"))
-    parts = [f"--- launcher ---\n{log_tail(output)}"]
-    parts += [f"--- {log.stem} ---\n{log_tail(log)}" for log in logs]
-    return "\n".join(parts)
-
-
-def spawn_launcher(
-    state_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
-) -> tuple[subprocess.Popen[bytes], Path]:
-    """Start `python -m local.stack` (not waiting for it); output goes next to its state."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    output = state_dir.parent / f"{state_dir.name}-launcher.log"
-    preexec = die_with_parent(os.getpid()) if sys.platform == "linux" else None
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.stack"],
-            cwd=PROJECT_DIR,
-            env=_launcher_env(state_dir, port or free_port(), env or {}),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=preexec,  # noqa: PLW1509 - no threads at this point that matter
-        )
-    return process, output
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    """Last-resort stop for a launcher that failed to come up."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def start_stack(
     state_dir: Path, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
 ) -> RunningStack:
     """Start a launcher and wait until stack.json exists and /v1/health answers 200."""
     process, output = spawn_launcher(state_dir, env)
-    stack_file = state_dir / "stack.json"
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            pytest.fail(
-                f"local stack exited with status {process.returncode} while starting\n"
-                + _all_logs(state_dir, output)
-            )
-        info: dict[str, Any] | None = None
-        with contextlib.suppress(OSError, ValueError):
-            info = json.loads(stack_file.read_text(encoding="utf-8"))
-        if info is not None:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{info['api_url']}/v1/health", timeout=2).status_code == 200:
-                    return RunningStack(
-                        api_url=info["api_url"],
-                        daily_api_url=info["daily_api_url"],
-                        daily_api_key=info["daily_api_key"],
-                        secret=info["secret"],
-                        info=info,
-                        state_dir=state_dir,
-                        process=process,
-                        output=output,
-                    )
-        if time.monotonic() > deadline:
-            _terminate(process)
-            pytest.fail(
-                f"local stack not ready within {timeout:.0f} s\n" + _all_logs(state_dir, output)
-            )
-        time.sleep(0.2)
+    try:
+        info = wait_until_ready(process, state_dir, output, timeout)
+    except StackNotReady as exc:
+        pytest.fail(str(exc))
+    return RunningStack(
+        api_url=info["api_url"],
+        daily_api_url=info["daily_api_url"],
+        daily_api_key=info["daily_api_key"],
+        secret=info["secret"],
+        info=info,
+        state_dir=state_dir,
+        process=process,
+        output=output,
+    )
 
 
 def wait_until_stopped(stack: RunningStack, timeout: float = STOP_TIMEOUT) -> int:
@@ -185,7 +121,7 @@ def wait_until_stopped(stack: RunningStack, timeout: float = STOP_TIMEOUT) -> in
     try:
         code = stack.process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _terminate(stack.process)
+        terminate(stack.process)
         pytest.fail(f"launcher still running {timeout:.0f} s after SIGTERM\n{stack.diagnostics()}")
     alive = {name: pid for name, pid in stack.child_pids().items() if pid_alive(pid)}
     assert not alive, f"children outlived the launcher: {alive}\n{stack.diagnostics()}"

@@ -20,13 +20,12 @@ import pytest
 import requests
 
 from local.aws import dynamodb_client, secretsmanager_client
+from local.launcher import PROJECT_DIR, spawn_launcher
 from local.processes import free_port
 from tests.plugins.local_stack import (
-    PROJECT_DIR,
     RunningStack,
     launched_stack,
     processes_started_for,
-    spawn_launcher,
     start_stack,
     stop_stack,
     wait_until_stopped,
