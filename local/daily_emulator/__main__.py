@@ -1,5 +1,8 @@
-"""CLI: ``python -m local.daily_emulator --port N --api-key KEY --domain NAME [--rate-limits M]``.
+"""CLI: ``python -m local.daily_emulator --domain NAME [--port N] [--api-key KEY]
+[--rate-limits daily|off|SCALE] [--max-rooms N] [--seed S]``.
 
+Behaves like Daily unless told otherwise: Daily's rate limits are on by default
+(``--rate-limits off`` for fast tests); ``--max-rooms N`` adds the account's room limit.
 Prints one ``daily emulator listening on http://HOST:PORT/v1`` line (the real port when
 ``--port 0``) and serves until SIGTERM or SIGINT, then exits 0.
 """
@@ -25,6 +28,12 @@ def _rate_limits(value: str) -> str:
     return value
 
 
+def _max_rooms(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"should be a non-negative integer, not {value!r}")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the emulator until a termination signal arrives."""
     parser = argparse.ArgumentParser(prog="python -m local.daily_emulator", description=__doc__)
@@ -40,8 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rate-limits",
         type=_rate_limits,
-        default="off",
-        help="off (default), daily, or a positive scale of Daily's limits",
+        default="daily",
+        help="daily (default: Daily's documented limits), off, or a positive scale of them",
+    )
+    parser.add_argument(
+        "--max-rooms",
+        type=_max_rooms,
+        default=None,
+        metavar="N",
+        help="the account's room limit: rooms not yet expired or deleted (default: none)",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for names and faults")
     args = parser.parse_args(argv)
@@ -60,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         domain=args.domain,
         rate_limits=args.rate_limits,
         seed=args.seed,
+        max_rooms=args.max_rooms,
     ).start(host=args.host, port=args.port)
     print(f"daily emulator listening on {emulator.base_url}", flush=True)
     try:

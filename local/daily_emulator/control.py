@@ -63,7 +63,10 @@ class ControlApi:
             ("GET", "rooms"): lambda _: emulator.rooms_snapshot(),
             ("POST", "reset"): self._reset,
             ("POST", "faults"): self._faults,
+            ("GET", "clock"): lambda _: {"now": emulator.clock.now()},
             ("POST", "clock"): self._clock,
+            ("GET", "room-limit"): lambda _: self._room_limit_state(),
+            ("POST", "room-limit"): self._room_limit,
             ("POST", "api-key"): self._rotate,
         }
 
@@ -126,6 +129,20 @@ class ControlApi:
         if "advance" in body:
             clock.advance(_number(body, "advance"))
         return {"now": clock.now()}
+
+    def _room_limit_state(self) -> dict[str, object]:
+        return {"max_rooms": self._emu.max_rooms, "available_rooms": self._emu.available_rooms()}
+
+    def _room_limit(self, body: dict[str, object]) -> object:
+        """``{"max_rooms": N}`` sets the account's room limit, ``null`` lifts it."""
+        _known(body, {"max_rooms"})
+        if "max_rooms" not in body:
+            raise invalid("max_rooms is required: a non-negative integer, or null for no limit")
+        value = body["max_rooms"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise invalid("max_rooms should be a non-negative integer or null")
+        self._emu.max_rooms = value  # a negative value raises ValueError → 400
+        return self._room_limit_state()
 
     def _rotate(self, body: dict[str, object]) -> object:
         _known(body, {"api_key"})

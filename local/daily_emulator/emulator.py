@@ -8,6 +8,7 @@ import uuid
 from types import TracebackType
 from typing import Self
 
+from local.daily_emulator.account import RoomLimit
 from local.daily_emulator.api import DailyApi, Domain
 from local.daily_emulator.clock import Clock
 from local.daily_emulator.control import ControlApi
@@ -28,17 +29,19 @@ class DailyEmulator:
     """A fake Daily REST API for one domain, served over real HTTP on a daemon thread.
 
     ``rate_limits`` is ``"off"``, ``"daily"`` (Daily's documented limits) or a positive
-    scale factor applied to them. ``seed`` makes generated names, ids and random failures
-    reproducible.
+    scale factor applied to them. ``max_rooms`` is the account's room limit (None, the
+    default, for none). ``seed`` makes generated names, ids and random failures reproducible.
     """
 
     def __init__(
         self,
         api_key: str,
         domain: str,
+        *,
         rate_limits: str | float = "off",
         clock: Clock | None = None,
         seed: int | None = None,
+        max_rooms: int | None = None,
     ) -> None:
         if not domain:
             raise ValueError("domain must not be empty")
@@ -50,7 +53,8 @@ class DailyEmulator:
         self.faults = Faults(random.Random(rng.getrandbits(64)))
         self._limiter = RateLimiter(parse_mode(rate_limits))
         self._counters = Counters()
-        self._rooms = RoomStore(domain, self.clock, rng)
+        self._room_limit = RoomLimit(max_rooms)
+        self._rooms = RoomStore(domain, self.clock, rng, self._room_limit)
         self._api = DailyApi(
             api_key=self._api_key,
             domain=Domain(
@@ -155,6 +159,19 @@ class DailyEmulator:
         self.faults.clear()
         if rooms:
             self._rooms.wipe()
+
+    @property
+    def max_rooms(self) -> int | None:
+        """The account's room limit; set it (or None) at run time, as a plan change would."""
+        return self._room_limit.max_rooms
+
+    @max_rooms.setter
+    def max_rooms(self, value: int | None) -> None:
+        self._room_limit.max_rooms = value
+
+    def available_rooms(self) -> int:
+        """Rooms counting against the limit now: not deleted and not past ``exp``."""
+        return self._rooms.available()
 
     def rooms_snapshot(self) -> list[dict[str, object]]:
         """Stored rooms (newest first) with an ``expired`` flag, bypassing the API."""

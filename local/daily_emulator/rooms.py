@@ -2,7 +2,8 @@
 
 Every public method takes the parsed request and returns the JSON answer or raises
 :class:`ApiError`; holding a single lock for each whole operation is what makes concurrent
-creates of one name yield exactly one 200, and batch deletes all-or-nothing.
+creates of one name yield exactly one 200, batch deletes all-or-nothing, and the account's
+room limit exact under concurrent creates.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from local.daily_emulator.account import RoomLimit
 from local.daily_emulator.clock import Clock
 from local.daily_emulator.errors import invalid, not_found
 from local.daily_emulator.properties import ROOM_PROPERTIES, show, validate
@@ -120,12 +122,15 @@ def _page_size(raw: str | None) -> int:
 
 
 class RoomStore:
-    """All rooms of the one emulated domain."""
+    """All rooms of the one emulated domain, within the account's room limit."""
 
-    def __init__(self, domain_name: str, clock: Clock, rng: random.Random) -> None:
+    def __init__(
+        self, domain_name: str, clock: Clock, rng: random.Random, limit: RoomLimit
+    ) -> None:
         self._domain_name = domain_name
         self._clock = clock
         self._rng = rng
+        self._limit = limit
         self._lock = threading.Lock()
         self._rooms: dict[str, Room] = {}
         # Sort keys of every id ever issued, so a cursor naming a room deleted mid-walk still
@@ -134,6 +139,15 @@ class RoomStore:
 
     def _new_id(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _available(self, now: float) -> int:
+        """Rooms that count against the limit: deleted ones are gone, expired ones skipped."""
+        return sum(1 for room in self._rooms.values() if not room.expired(now))
+
+    def available(self) -> int:
+        """How many rooms count against the account's room limit right now."""
+        with self._lock:
+            return self._available(self._clock.now())
 
     def _live(self, name: str, now: float) -> Room:
         room = self._rooms.get(name)
@@ -157,6 +171,7 @@ class RoomStore:
             existing = self._rooms.get(name)
             if existing is not None and not existing.expired(now):
                 raise invalid(f"a room named {name} already exists")
+            self._limit.admit(lambda: self._available(now))
             room = Room(
                 id=self._new_id(),
                 name=name,

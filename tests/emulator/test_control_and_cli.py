@@ -9,16 +9,21 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import requests
 
+from local.daily_emulator import DailyEmulator
 from tests.emulator.conftest import DailyClient
 from tests.plugins.daily_emulator import EmulatorFactory
 
 REPO = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-m", "local.daily_emulator")
 
 
 def control(daily: DailyClient, method: str, name: str, **kwargs: Any) -> requests.Response:
@@ -104,6 +109,19 @@ def test_clock_and_rooms_over_http(daily: DailyClient) -> None:
     assert control(daily, "POST", "clock", json={"freeze": 1}).status_code == 400
 
 
+def test_clock_reads_and_jumps_days_without_sleeping(daily: DailyClient) -> None:
+    """What reconcile and room-budget tests need: read now, then jump into a lead window."""
+    now = control(daily, "GET", "clock").json()["now"]
+    assert abs(now - daily.emu.clock.now()) < 5
+    daily.create("next-week", properties={"exp": int(now) + 7 * 86_400})
+    jumped = control(daily, "POST", "clock", json={"advance": 7 * 86_400 - 60}).json()["now"]
+    assert jumped >= now + 7 * 86_400 - 60
+    assert daily.get("/rooms/next-week").status_code == 200  # not frozen: time still runs
+    control(daily, "POST", "clock", json={"advance": 120})
+    assert daily.get("/rooms/next-week").status_code == 404
+    assert control(daily, "GET", "counters").json() == {"POST /rooms": 1, "GET /rooms/:name": 2}
+
+
 def test_key_rotation_over_http(daily: DailyClient) -> None:
     response = control(daily, "POST", "api-key", json={"api_key": "next-key"})
     assert response.json() == {"ok": True}
@@ -174,6 +192,64 @@ def test_cli_serves_until_signalled(stop: signal.Signals) -> None:
             proc.communicate()
     assert proc.returncode == 0
     assert key not in line + out + err
+
+
+@contextmanager
+def serving_cli(*options: str) -> Iterator[DailyClient]:
+    """``python -m local.daily_emulator`` with ``options``; a client bound to it."""
+    proc = subprocess.Popen(
+        [*CLI, "--domain", "roomlinks-cli", *options],
+        cwd=REPO,
+        env={**os.environ, "DAILY_EMULATOR_API_KEY": "cli-key"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = _first_line(proc, timeout=15).removeprefix("daily emulator listening on ").strip()
+        # DailyClient reads only base_url and api_key from the emulator it is given.
+        remote = SimpleNamespace(base_url=url, api_key="cli-key")
+        client = DailyClient(cast(DailyEmulator, remote))
+        yield client
+        client.session.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def test_cli_defaults_to_dailys_rate_limits() -> None:
+    with serving_cli() as daily:
+        assert daily.get("/").json()["config"]["disable_rate_limiting"] is False
+        statuses = {daily.get("/rooms").status_code for _ in range(25)}
+    assert statuses == {200, 429}
+
+
+def test_cli_rate_limits_off_for_fast_tests() -> None:
+    with serving_cli("--rate-limits", "off") as daily:
+        assert daily.get("/").json()["config"]["disable_rate_limiting"] is True
+        assert {daily.get("/rooms").status_code for _ in range(25)} == {200}
+
+
+def test_cli_max_rooms() -> None:
+    with serving_cli("--max-rooms", "1", "--rate-limits", "off") as daily:
+        assert daily.post("/rooms", json={"name": "first"}).status_code == 200
+        refused = daily.post("/rooms", json={"name": "second"})
+        assert refused.status_code == 400
+        assert "limit" in refused.json()["info"]
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "1.5"])
+def test_cli_rejects_bad_max_rooms(value: str) -> None:
+    result = subprocess.run(
+        [*CLI, "--api-key", "k", "--domain", "d", "--max-rooms", value],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--max-rooms" in result.stderr
 
 
 def test_cli_reads_the_key_from_the_environment() -> None:

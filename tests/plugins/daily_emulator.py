@@ -1,7 +1,7 @@
 """Fixtures that serve the Daily emulator over real HTTP for any test package.
 
 ``daily_emulator`` gives each test a fresh domain with rate limits off; use
-``daily_emulator_factory`` for other options (rate limits, seed, a frozen clock).
+``daily_emulator_factory`` for other options (rate limits, seed, a frozen clock, a room limit).
 """
 
 from __future__ import annotations
@@ -39,9 +39,15 @@ def daily_emulator_factory() -> Iterator[EmulatorFactory]:
         rate_limits: str | float = "off",
         clock: Clock | None = None,
         seed: int | None = None,
+        max_rooms: int | None = None,
     ) -> DailyEmulator:
         emu = DailyEmulator(
-            api_key=api_key, domain=domain, rate_limits=rate_limits, clock=clock, seed=seed
+            api_key=api_key,
+            domain=domain,
+            rate_limits=rate_limits,
+            clock=clock,
+            seed=seed,
+            max_rooms=max_rooms,
         ).start()
         started.append(emu)
         return emu
