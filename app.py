@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
-from chalicelib import invites, service
+from chalicelib import intake, invites, runtime
 from chalicelib.web import answers_errors, public_base_url, raw_body, request_deadline
 
 app = Chalice(app_name="roomlinks")
@@ -35,7 +35,8 @@ def health() -> dict[str, str]:
 def receive_hook(source: str) -> dict[str, Any]:
     request = app.current_request
     assert request is not None
-    return service.receive_webhook(
+    return intake.receive_webhook(
+        runtime.current(),
         source,
         request.headers,
         raw_body(request),
@@ -48,7 +49,7 @@ def receive_hook(source: str) -> dict[str, Any]:
 @app.route("/v1/join/{ref}", methods=["GET"])
 @answers_errors
 def join(ref: str) -> Response:
-    answer = invites.open_invite(ref)
+    answer = invites.open_invite(runtime.current(), ref, request_deadline(app.lambda_context))
     if answer.kind == "open":
         headers: dict[str, str | list[str]] = {
             "Location": answer.location or "",
@@ -57,6 +58,6 @@ def join(ref: str) -> Response:
         return Response(body="", status_code=302, headers=headers)
     return Response(
         body=invites.page(answer),
-        status_code=200 if answer.kind == "not_yet" else 410,
+        status_code=410 if answer.kind == "over" else 200,
         headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
     )

@@ -112,12 +112,12 @@ def warm(info: dict[str, Any]) -> None:
     from chalice.test import Client
 
     import app as roomlinks
-    from chalicelib import service
+    from chalicelib import runtime
     from chalicelib.daily import DailyClient
     from chalicelib.rooms import DailyRooms
     from local.daily_emulator import DailyEmulator
 
-    rt = service.runtime()
+    rt = runtime.current()
     api_key = rt.secrets.get().daily_api_key
     with DailyEmulator(
         api_key=api_key, domain="roomlinks-bench", rate_limits="off"

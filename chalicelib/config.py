@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
+from chalicelib.daily import Privacy
 from chalicelib.errors import UpstreamUnavailableError
 
 DEFAULT_DAILY_API_URL = "https://api.daily.co/v1"
@@ -19,9 +19,12 @@ class Settings:
     daily_api_url: str
     early_join_minutes: int
     grace_minutes: int
-    room_privacy: Literal["private", "public"]
+    room_privacy: Privacy
     # Base URL for invite links when API Gateway's own host is not the public one.
     public_url: str | None
+    # A room is created at most this long before its window opens (Daily counts every room);
+    # 0 creates it when the booking arrives.
+    room_lead_minutes: int = 1440
 
 
 def _int_env(name: str, default: int) -> int:
@@ -46,4 +49,5 @@ def settings() -> Settings:
         grace_minutes=_int_env("GRACE_MINUTES", 15),
         room_privacy="public" if privacy == "public" else "private",
         public_url=(os.environ.get("ROOMLINKS_PUBLIC_URL", "").strip().rstrip("/") or None),
+        room_lead_minutes=max(_int_env("ROOM_LEAD_MINUTES", 1440), 0),
     )

@@ -1,9 +1,10 @@
 """The stable invite link (contract §2.5): ``GET /v1/join/{ref}``.
 
-A ref names a meeting lineage and one participant (see ``policy.invite_ref``); it survives
-reschedules because the lineage does. While the room is open it redirects to Daily with a
-freshly minted token for that participant; before, a page says when it opens; after the end
-or a cancellation, 410.
+A ref names a meeting lineage and one participant (see ``room_rules.invite_ref``); it
+survives reschedules because the lineage does. While the room is open it redirects to Daily
+with a freshly minted token for that participant (their own name and id); before, a page
+says when it opens; after the end or a cancellation, 410. A room that should exist but does
+not yet (deferred, or Daily was away) is created on the spot, once, within the budget.
 """
 
 from __future__ import annotations
@@ -14,59 +15,66 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from chalicelib import service
-from chalicelib.errors import NotFoundError, UpstreamUnavailableError
-from chalicelib.links import LinkSigner, iso_utc
-from chalicelib.policy import (
-    GUEST,
-    LINEAGE_KEY_LENGTH,
-    Participant,
-    attendee_participant,
-    host_participant,
-    participant_tag,
-)
-from chalicelib.service import Runtime, invite_pointer_for
-from chalicelib.store import Booking
+from chalicelib.booking import Booking, iso_utc
+from chalicelib.decide import room_action
+from chalicelib.errors import NotFoundError
+from chalicelib.join_tokens import JoinTokens
+from chalicelib.room_rules import LINEAGE_KEY_LENGTH, Participant, participant_tag, participants
+from chalicelib.runtime import Runtime
+from chalicelib.sync import BookingSync
 
 _REF = re.compile(r"^[A-Za-z0-9_-]{36}$")
+_MAX_MOVES = 8
+NOT_READY_REFRESH_SECONDS = 15
+
+InviteKind = Literal["open", "not_yet", "not_ready", "over"]
 
 
 @dataclass(frozen=True)
 class InviteAnswer:
-    kind: Literal["open", "not_yet", "over"]
+    kind: InviteKind
     booking: Booking
     location: str | None = None
 
 
-def open_invite(ref: str, rt: Runtime | None = None) -> InviteAnswer:
-    rt = rt or service.runtime()
+def open_invite(rt: Runtime, ref: str, deadline: float | None) -> InviteAnswer:
     if not _REF.match(ref):
         raise NotFoundError("unknown invite link")
     secret = rt.secrets.get()
-    pointer = rt.store.get_meta(invite_pointer_for(ref[:LINEAGE_KEY_LENGTH]))
-    booking = rt.store.get(str(pointer["booking"])) if pointer else None
-    if booking is None:
-        raise NotFoundError("unknown invite link")
+    booking = _current_booking(rt, ref[:LINEAGE_KEY_LENGTH])
     participant = _participant(booking, ref[LINEAGE_KEY_LENGTH:], secret.signing_key)
     now = int(rt.clock())
     if booking.cancelled or booking.exp is None or booking.nbf is None or now >= booking.exp:
         return InviteAnswer("over", booking)
     if now < booking.nbf:
         return InviteAnswer("not_yet", booking)
-    domain_id = booking.domain_id
-    if domain_id is None:
-        domain = rt.rooms.domain(None)
-        domain_id = domain.domain_id if domain else None
-    if domain_id is None or booking.room_url is None:
-        raise UpstreamUnavailableError("the video room is not reachable yet", retry_after=15)
-    signer = LinkSigner(booking, api_key=secret.daily_api_key, domain_id=domain_id, iat=now)
-    return InviteAnswer("open", booking, signer.join_url(participant))
+    rules = rt.rules(secret)
+    if room_action(booking, now, rules) is not None:
+        booking = BookingSync(rt.store, rt.rooms, rules, now, deadline).sync_booking(booking)
+        if room_action(booking, now, rules) is not None:
+            return InviteAnswer("not_ready", booking)
+    domain = rt.rooms.domain(deadline)
+    if domain is None:
+        return InviteAnswer("not_ready", booking)
+    tokens = JoinTokens(booking, secret.daily_api_key, domain)
+    return InviteAnswer("open", booking, tokens.join_url(participant, iat=now))
+
+
+def _current_booking(rt: Runtime, lineage_key: str) -> Booking:
+    """The booking that holds the lineage's room now (a reschedule may have moved it)."""
+    booking_id = rt.store.invite_target(lineage_key)
+    for _ in range(_MAX_MOVES):
+        booking = rt.store.get(booking_id) if booking_id else None
+        if booking is None:
+            break
+        if booking.moved_to is None:
+            return booking
+        booking_id = booking.moved_to
+    raise NotFoundError("unknown invite link")
 
 
 def _participant(booking: Booking, tag: str, signing_key: str) -> Participant:
-    candidates = [GUEST, host_participant(signing_key, booking.organizer)]
-    candidates += [attendee_participant(signing_key, person) for person in booking.attendees]
-    for candidate in candidates:
+    for candidate in participants(signing_key, booking.organizer, booking.attendees):
         expected = participant_tag(signing_key, booking.lineage, candidate.key)
         if hmac.compare_digest(expected.encode(), tag.encode()):
             return candidate
@@ -77,11 +85,18 @@ def page(answer: InviteAnswer) -> str:
     """The small HTML page shown instead of a redirect."""
     booking = answer.booking
     title = html.escape(booking.title or "Your meeting")
+    head = ""
     if answer.kind == "not_yet":
         opens = iso_utc(booking.nbf) or ""
         message = (
             f'The video room opens at <time datetime="{opens}">{opens}</time> (UTC). '
             "Come back then; this link stays the same."
+        )
+    elif answer.kind == "not_ready":
+        head = f'<meta http-equiv=refresh content="{NOT_READY_REFRESH_SECONDS}">'
+        message = (
+            "The video room is being prepared. This page reloads by itself in "
+            f"{NOT_READY_REFRESH_SECONDS} seconds."
         )
     elif booking.cancelled:
         message = "This meeting was cancelled."
@@ -89,6 +104,6 @@ def page(answer: InviteAnswer) -> str:
         message = "This meeting is over."
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
-        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f'<meta name=viewport content="width=device-width,initial-scale=1">{head}'
         f"<title>{title}</title><body><h1>{title}</h1><p>{message}</p></body></html>"
     )

@@ -1,9 +1,9 @@
-"""Daily as the booking service sees it: rooms for a window, or ``None`` when Daily is away.
+"""Daily as the booking service sees it: make a room match a window, or delete it.
 
 Wraps the REST client with what every caller needs: the API key from the cached secret (one
-refresh and retry when Daily answers 401, i.e. the key was rotated), the domain fetched once
-per key and remembered in the bookings table so a cold container does not ask Daily again,
-and transient failures turned into ``None`` so callers can store the booking as pending.
+refresh and retry when Daily answers 401, i.e. the key was rotated), the domain (one cache:
+the client's, seeded from the bookings table so a cold container does not ask Daily again),
+and Daily's failures turned into ``RoomWorkFailed`` with a reason a user can act on.
 """
 
 from __future__ import annotations
@@ -13,17 +13,56 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from chalicelib.daily import DailyClient, DailyError, Domain, Room
-from chalicelib.daily.errors import DailyAuthenticationError, DailyNotFoundError
+from chalicelib.booking import RoomWindow
+from chalicelib.daily import (
+    DailyAuthenticationError,
+    DailyClient,
+    DailyDeadlineExceeded,
+    DailyError,
+    DailyInvalidRequestError,
+    DailyNotFoundError,
+    DailyRateLimitError,
+    Domain,
+)
 from chalicelib.errors import UpstreamUnavailableError
-from chalicelib.policy import RoomWindow
 from chalicelib.secrets import SecretCache
 from chalicelib.store import BookingStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+PendingReason = Literal[
+    "daily-unavailable", "daily-rate-limited", "daily-key-rejected", "daily-room-limit"
+]
+
+
+class RoomWorkFailed(Exception):
+    """Daily could not do the work now; ``reason`` is the booking's ``pending_reason``."""
+
+    def __init__(self, reason: PendingReason) -> None:
+        super().__init__(reason)
+        self.reason: PendingReason = reason
+
+
+def failure_reason(exc: DailyError) -> PendingReason:
+    """Daily's refusal as something an operator can act on (contract §2.2 ``pending_reason``)."""
+    if isinstance(exc, DailyDeadlineExceeded) and exc.last_error is not None:
+        return failure_reason(exc.last_error)
+    if isinstance(exc, DailyAuthenticationError):
+        return "daily-key-rejected"
+    if isinstance(exc, DailyRateLimitError):
+        return "daily-rate-limited"
+    if isinstance(exc, DailyInvalidRequestError) and _is_room_limit(exc.info or ""):
+        return "daily-room-limit"
+    return "daily-unavailable"
+
+
+def _is_room_limit(info: str) -> bool:
+    # Daily does not document the exact words; any "limit" that speaks of rooms counts.
+    text = info.lower()
+    return "limit" in text and "room" in text
 
 
 class DailyRooms:
@@ -39,8 +78,8 @@ class DailyRooms:
         self._base_url = base_url
         self._client_factory = client_factory
         self._clients: dict[str, DailyClient] = {}
-        self._domains: dict[str, Domain] = {}
         self._lock = threading.Lock()
+        self._rejected_keys: set[str] = set()
 
     def _client(self, api_key: str) -> DailyClient:
         with self._lock:
@@ -57,43 +96,55 @@ class DailyRooms:
         except DailyAuthenticationError:
             fresh = self._secrets.refresh().daily_api_key
             if fresh == api_key:
+                self._report_rejected_key(api_key)
                 raise
             return operation(self._client(fresh))
 
-    def api_key(self) -> str:
-        return self._secrets.get().daily_api_key
+    def _report_rejected_key(self, api_key: str) -> None:
+        """A refused key is no transient failure: say so loudly, once per key and container."""
+        fingerprint = self._fingerprint(api_key)
+        if fingerprint not in self._rejected_keys:
+            self._rejected_keys.add(fingerprint)
+            log.error(
+                "Daily rejects the daily_api_key in the secret (key %s): put a valid key in "
+                "the secret; bookings stay pending until then",
+                fingerprint[:8],
+            )
+
+    def _fingerprint(self, api_key: str) -> str:
+        signing_key = self._secrets.get().signing_key
+        return hmac.new(signing_key.encode(), api_key.encode(), hashlib.sha256).hexdigest()[:24]
 
     def domain(self, deadline: float | None) -> Domain | None:
-        secret = self._secrets.get()
-        fingerprint = hmac.new(
-            secret.signing_key.encode(), secret.daily_api_key.encode(), hashlib.sha256
-        ).hexdigest()[:24]
-        cached = self._domains.get(fingerprint)
+        """The Daily key's domain: process cache, then the table, then Daily (once per key)."""
+        api_key = self._secrets.get().daily_api_key
+        client = self._client(api_key)
+        cached = client.cached_domain()
         if cached is not None:
             return cached
-        meta_key = f"daily-domain#{fingerprint}"
+        fingerprint = self._fingerprint(api_key)
         try:
-            stored = self._store.get_meta(meta_key)
+            stored = self._store.daily_domain(fingerprint)
         except UpstreamUnavailableError:
             stored = None
         if stored is not None:
-            domain = Domain.model_validate(stored)
-        else:
-            try:
-                domain = self._call(lambda c: c.get_domain(deadline=deadline))
-            except DailyError as exc:
-                log.warning("daily domain lookup failed: %s", exc.error)
-                return None
-            self._store.put_meta(
-                meta_key, {"domain_name": domain.domain_name, "domain_id": domain.domain_id}
-            )
-        self._domains[fingerprint] = domain
+            client.remember_domain(stored)
+            return stored
+        try:
+            domain = self._call(lambda c: c.get_domain(deadline=deadline))
+        except DailyError as exc:
+            log.warning("daily domain lookup failed: %s", exc.error)
+            return None
+        try:
+            self._store.remember_daily_domain(fingerprint, domain)
+        except UpstreamUnavailableError:
+            log.warning("could not store the Daily domain; it is looked up again next time")
         return domain
 
-    def ensure(self, name: str, window: RoomWindow, deadline: float | None) -> Room | None:
-        """The room exists with this window afterwards (created or corrected), or None."""
+    def ensure(self, name: str, window: RoomWindow, deadline: float | None) -> None:
+        """The room exists with exactly this window afterwards (created or corrected)."""
 
-        def run(client: DailyClient) -> Room:
+        def run(client: DailyClient) -> None:
             properties = window.room_properties()
             room, created = client.ensure_room(
                 name, privacy=window.privacy, properties=properties, deadline=deadline
@@ -101,47 +152,41 @@ class DailyRooms:
             if not created and (
                 room.nbf != window.nbf or room.exp != window.exp or room.privacy != window.privacy
             ):
-                room = client.update_room(
+                client.update_room(
                     name, privacy=window.privacy, properties=properties, deadline=deadline
                 )
-            return room
 
-        return self._attempt("ensure room", run)
+        self._attempt("ensure room", run)
 
-    def update(self, name: str, window: RoomWindow, deadline: float | None) -> Room | None:
+    def move(self, name: str, window: RoomWindow, deadline: float | None) -> None:
         """Move an existing room's window (one call); re-create it if it is gone."""
 
-        def run(client: DailyClient) -> Room:
+        def run(client: DailyClient) -> None:
             try:
-                return client.update_room(
+                client.update_room(
                     name,
                     privacy=window.privacy,
                     properties=window.room_properties(),
                     deadline=deadline,
                 )
             except DailyNotFoundError:
-                room, _ = client.ensure_room(
+                client.ensure_room(
                     name,
                     privacy=window.privacy,
                     properties=window.room_properties(),
                     deadline=deadline,
                 )
-                return room
 
-        return self._attempt("update room", run)
+        self._attempt("move room", run)
 
-    def delete(self, name: str, deadline: float | None) -> bool:
-        """True once the room is gone (404 counts), False if Daily could not be reached."""
-        return (
-            self._attempt("delete room", lambda c: c.delete_room(name, deadline=deadline))
-            is not None
-        )
+    def delete(self, name: str, deadline: float | None) -> None:
+        """The room is gone afterwards (already gone counts)."""
+        self._attempt("delete room", lambda c: c.delete_room(name, deadline=deadline))
 
-    def _attempt(self, what: str, operation: Callable[[DailyClient], T]) -> T | None:
+    def _attempt(self, what: str, operation: Callable[[DailyClient], object]) -> None:
         try:
-            return self._call(operation)
+            self._call(operation)
         except DailyError as exc:
-            # Daily answered badly or not at all within the deadline: the caller keeps the
-            # booking and the next delivery (or the reconcile job) finishes the work.
-            log.warning("daily %s failed: %s (status %s)", what, exc.error, exc.status)
-            return None
+            reason = failure_reason(exc)
+            log.warning("daily %s failed: %s (status %s) → %s", what, exc.error, exc.status, reason)
+            raise RoomWorkFailed(reason) from None

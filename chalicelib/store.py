@@ -1,81 +1,85 @@
-"""Bookings in DynamoDB, one item per booking, every write conditional.
+"""Bookings storage: the interface, its DynamoDB implementation and an in-memory twin.
 
 Concurrency is optimistic: a booking carries a ``revision``; a writer states the revision it
 read and loses with ``BookingConflict`` if someone else wrote first, then re-reads and decides
 again. A new booking is written only if none exists, so one event delivered many times at
-once yields one record.
+once yields one record. The in-memory twin keeps the same rules for fast tests; races and
+exactly-once are proven against dynalite (a real DynamoDB protocol server).
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
-from chalicelib.errors import UpstreamUnavailableError
-from chalicelib.events.model import Person
+from chalicelib.booking import RETENTION_SECONDS, Booking
+from chalicelib.daily import Domain
+from chalicelib.errors import PayloadTooLargeError, UpstreamUnavailableError
+from chalicelib.table import (
+    KEY_ATTRIBUTE,
+    RECONCILE_AT_ATTRIBUTE,
+    RECONCILE_SHARD,
+    RECONCILE_SHARD_ATTRIBUTE,
+    TTL_ATTRIBUTE,
+    daily_domain_key,
+    deserialize,
+    invite_pointer_key,
+    serialize,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Tombstones and finished bookings are kept long enough to outlive every sender's replays
-# (Zapier ~10 h, Calendly 24 h, Standard Webhooks senders days).
-RETENTION_SECONDS = 14 * 24 * 3600
-META_PREFIX = "meta#"
+# DynamoDB refuses items over 400 KB; stay clear of it with a margin for attribute names.
+MAX_ITEM_BYTES = 380_000
 
 
 class BookingConflict(Exception):
     """Another writer changed the booking first; re-read and decide again."""
 
 
-class Booking(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class BookingStore(Protocol):
+    """What the service needs from storage; every booking write is conditional."""
 
-    booking_id: str
-    source: str
-    event_id: str
-    cancelled: bool = False
-    version: int | None = None
-    content_hash: str | None = None
-    # The booking a room was first made for; a rescheduled meeting keeps it, and with it
-    # the room name and the invite links.
-    lineage: str
-    room_name: str
-    room_url: str | None = None
-    domain_id: str | None = None
-    privacy: Literal["private", "public"] = "private"
-    # Whether Daily matches this record (room live with this window, or deleted once
-    # cancelled); False means work left for the next delivery or the reconcile job.
-    room_synced: bool = False
-    # False once the room moved to a rescheduled booking or was deleted.
-    owns_room: bool = True
-    moved_to: str | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    nbf: int | None = None
-    exp: int | None = None
-    title: str | None = None
-    organizer: Person | None = None
-    attendees: tuple[Person, ...] = ()
-    issued_at: int
-    revision: int = 0
-    created_at: int
-    updated_at: int
-    expires_at: int
+    def get(self, booking_id: str) -> Booking | None: ...
 
-    @property
-    def status(self) -> Literal["scheduled", "pending", "cancelled"]:
-        if self.cancelled:
-            return "cancelled"
-        return "scheduled" if self.room_synced else "pending"
+    def insert(self, booking: Booking) -> Booking:
+        """Write a booking that must not exist yet (``BookingConflict`` if it does)."""
+        ...
+
+    def replace(self, booking: Booking) -> Booking:
+        """Write a new state over the revision ``booking`` was derived from."""
+        ...
+
+    def invite_target(self, lineage_key: str) -> str | None:
+        """The booking id a lineage's invite links lead to now."""
+        ...
+
+    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None: ...
+
+    def daily_domain(self, key_fingerprint: str) -> Domain | None: ...
+
+    def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None: ...
 
 
-def retention_until(exp: int | None, now: float) -> int:
-    return int(max(exp or 0, now)) + RETENTION_SECONDS
+def _stored(booking: Booking, revision: int) -> tuple[Booking, dict[str, Any]]:
+    stored = booking.model_copy(update={"revision": revision})
+    values = stored.model_dump(mode="json", exclude_none=True)
+    if RECONCILE_AT_ATTRIBUTE in values:
+        values[RECONCILE_SHARD_ATTRIBUTE] = RECONCILE_SHARD
+    if len(json.dumps(values)) > MAX_ITEM_BYTES:
+        raise PayloadTooLargeError(
+            "the booking is too large to store (too many or too long attendee entries)",
+            code="booking-too-large",
+        )
+    return stored, values
 
 
-class BookingStore:
+class DynamoBookingStore:
+    """``BookingStore`` on one DynamoDB table (layout in ``table``)."""
+
     def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
         self._table = table
         self._client = client
@@ -93,45 +97,62 @@ class BookingStore:
         return Booking.model_validate(item) if item is not None else None
 
     def insert(self, booking: Booking) -> Booking:
-        """Write a booking that must not exist yet (``BookingConflict`` if it does)."""
-        stored = booking.model_copy(update={"revision": 1})
-        self._put(stored, "attribute_not_exists(booking_id)", {})
+        stored, values = _stored(booking, 1)
+        self._put(values, f"attribute_not_exists({KEY_ATTRIBUTE})", {})
         return stored
 
     def replace(self, booking: Booking) -> Booking:
-        """Write a new state over the revision ``booking`` was derived from."""
-        stored = booking.model_copy(update={"revision": booking.revision + 1})
-        self._put(stored, "revision = :read", {":read": {"N": str(booking.revision)}})
+        stored, values = _stored(booking, booking.revision + 1)
+        self._put(values, "revision = :read", {":read": {"N": str(booking.revision)}})
         return stored
 
-    def get_meta(self, key: str) -> dict[str, Any] | None:
-        return self._get_item(META_PREFIX + key)
+    def invite_target(self, lineage_key: str) -> str | None:
+        item = self._get_item(invite_pointer_key(lineage_key))
+        return str(item["booking"]) if item and "booking" in item else None
 
-    def put_meta(self, key: str, values: dict[str, str], *, keep_until: int | None = None) -> None:
-        item = {"booking_id": {"S": META_PREFIX + key}}
-        item.update({name: {"S": value} for name, value in values.items()})
-        until = keep_until if keep_until is not None else int(time.time()) + RETENTION_SECONDS
-        item["expires_at"] = {"N": str(until)}
-        self._call(lambda: self.client.put_item(TableName=self._table, Item=item))
+    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None:
+        self._put(
+            {
+                KEY_ATTRIBUTE: invite_pointer_key(lineage_key),
+                "booking": booking_id,
+                TTL_ATTRIBUTE: keep_until,
+            }
+        )
+
+    def daily_domain(self, key_fingerprint: str) -> Domain | None:
+        item = self._get_item(daily_domain_key(key_fingerprint))
+        return Domain.model_validate(item) if item else None
+
+    def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None:
+        self._put(
+            {
+                KEY_ATTRIBUTE: daily_domain_key(key_fingerprint),
+                "domain_name": domain.domain_name,
+                "domain_id": domain.domain_id,
+                TTL_ATTRIBUTE: int(time.time()) + RETENTION_SECONDS,
+            }
+        )
 
     def _get_item(self, key: str) -> dict[str, Any] | None:
         answer = self._call(
             lambda: self.client.get_item(
-                TableName=self._table, Key={"booking_id": {"S": key}}, ConsistentRead=True
+                TableName=self._table, Key={KEY_ATTRIBUTE: {"S": key}}, ConsistentRead=True
             )
         )
         item = answer.get("Item")
-        return _deserialize(item) if item else None
+        return deserialize(item) if item else None
 
-    def _put(self, booking: Booking, condition: str, values: dict[str, Any]) -> None:
-        item = _serialize(booking.model_dump(mode="json", exclude_none=True))
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": item,
-            "ConditionExpression": condition,
-        }
-        if values:
-            kwargs["ExpressionAttributeValues"] = values
+    def _put(
+        self,
+        values: dict[str, Any],
+        condition: str | None = None,
+        names: dict[str, Any] | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {"TableName": self._table, "Item": serialize(values)}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if names:
+            kwargs["ExpressionAttributeValues"] = names
         self._call(lambda: self.client.put_item(**kwargs))
 
     def _call(self, operation: Any) -> Any:
@@ -140,8 +161,14 @@ class BookingStore:
         try:
             return operation()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "ConditionalCheckFailedException":
                 raise BookingConflict from None
+            if code == "ValidationException":
+                # A permanent refusal of this item (e.g. over 400 KB): retrying cannot help.
+                raise PayloadTooLargeError(
+                    "the bookings table refused the booking", code="booking-refused"
+                ) from None
             raise UpstreamUnavailableError(
                 "the bookings table is unavailable", code="dynamodb-unavailable"
             ) from None
@@ -151,28 +178,44 @@ class BookingStore:
             ) from None
 
 
-def _serialize(values: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
+class InMemoryBookingStore:
+    """``BookingStore`` in a dict, with the same conditional-write rules (fast tests)."""
 
-    serializer = TypeSerializer()
-    return {key: serializer.serialize(value) for key, value in values.items()}
+    def __init__(self) -> None:
+        self._bookings: dict[str, Booking] = {}
+        self._pointers: dict[str, str] = {}
+        self._domains: dict[str, Domain] = {}
+        self._lock = threading.Lock()
 
+    def get(self, booking_id: str) -> Booking | None:
+        return self._bookings.get(booking_id)
 
-def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+    def insert(self, booking: Booking) -> Booking:
+        stored, _ = _stored(booking, 1)
+        with self._lock:
+            if booking.booking_id in self._bookings:
+                raise BookingConflict
+            self._bookings[booking.booking_id] = stored
+        return stored
 
-    deserializer = TypeDeserializer()
-    return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
+    def replace(self, booking: Booking) -> Booking:
+        stored, _ = _stored(booking, booking.revision + 1)
+        with self._lock:
+            current = self._bookings.get(booking.booking_id)
+            if current is None or current.revision != booking.revision:
+                raise BookingConflict
+            self._bookings[booking.booking_id] = stored
+        return stored
 
+    def invite_target(self, lineage_key: str) -> str | None:
+        return self._pointers.get(lineage_key)
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the booking model holds ints only."""
-    from decimal import Decimal  # noqa: PLC0415
+    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None:
+        del keep_until  # nothing expires in memory
+        self._pointers[lineage_key] = booking_id
 
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    def daily_domain(self, key_fingerprint: str) -> Domain | None:
+        return self._domains.get(key_fingerprint)
+
+    def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None:
+        self._domains[key_fingerprint] = domain

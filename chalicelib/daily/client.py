@@ -97,6 +97,14 @@ class DailyClient:
 
     # -- domain -------------------------------------------------------------------------------
 
+    def cached_domain(self) -> Domain | None:
+        """The domain if this process already knows it for this key and base URL."""
+        return _DOMAINS.get((self._transport.key_id, self.base_url))
+
+    def remember_domain(self, domain: Domain) -> None:
+        """Seed the process cache (e.g. from the bookings table, so a cold start asks no one)."""
+        _DOMAINS.setdefault((self._transport.key_id, self.base_url), domain)
+
     def get_domain(self, *, deadline: float | None = None) -> Domain:
         """The key's domain from ``GET /``, fetched once per process, base URL and key."""
         key = (self._transport.key_id, self.base_url)

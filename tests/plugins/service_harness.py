@@ -15,11 +15,12 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import aws, service
+from chalicelib import aws, runtime
 from chalicelib.config import Settings
 from chalicelib.rooms import DailyRooms
+from chalicelib.runtime import Runtime
 from chalicelib.secrets import SecretCache
-from chalicelib.store import BookingStore
+from chalicelib.store import DynamoBookingStore
 from local.daily_emulator import DailyEmulator
 
 TABLE = "roomlinks-test-bookings"
@@ -38,7 +39,11 @@ def make_secret(daily_api_key: str) -> dict[str, Any]:
             "calendly": "calendly-secret",
             "generic": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         },
-        "links": {"jwt_secret": "links-secret", "issuer": "idp", "audience": "roomlinks"},
+        "links": {
+            "jwt_secret": "links-secret-at-least-32-bytes-long-0123",
+            "issuer": "idp",
+            "audience": "roomlinks",
+        },
         "signing_key": "test-signing-key-0123456789",
     }
 
@@ -54,7 +59,7 @@ def create_table(client: Any) -> None:
 
 @dataclass
 class Harness:
-    runtime: service.Runtime
+    runtime: Runtime
     emulator: DailyEmulator
     secret: dict[str, Any]
     client: Client
@@ -106,15 +111,18 @@ def harness(daily_emulator: DailyEmulator, monkeypatch: pytest.MonkeyPatch) -> I
             grace_minutes=15,
             room_privacy="private",
             public_url="https://links.example.test",
+            # Rooms at booking time, so every test sees its room; deferral has its own tests.
+            room_lead_minutes=0,
         )
         secrets = SecretCache(SECRET_ID)
-        store = BookingStore(TABLE)
-        rt = service.Runtime(
-            settings, secrets, store, DailyRooms(secrets, store, settings.daily_api_url)
-        )
-        monkeypatch.setattr(service, "runtime", lambda: rt)
-        with Client(app) as client:
-            yield Harness(rt, daily_emulator, secret, client, secretsmanager)
+        store = DynamoBookingStore(TABLE)
+        rt = Runtime(settings, secrets, store, DailyRooms(secrets, store, settings.daily_api_url))
+        runtime.install(rt)
+        try:
+            with Client(app) as client:
+                yield Harness(rt, daily_emulator, secret, client, secretsmanager)
+        finally:
+            runtime.install(None)
     aws.dynamodb.cache_clear()
     aws.secretsmanager.cache_clear()
 

@@ -198,7 +198,7 @@ def test_daily_down_stores_pending_and_the_next_delivery_heals(harness: Harness)
 def test_crash_between_room_and_record_heals_on_next_delivery(harness: Harness) -> None:
     import requests
 
-    from chalicelib.policy import room_name
+    from chalicelib.room_rules import room_name
 
     name = room_name(harness.secret["signing_key"], "zapier:evt-crash")
     requests.post(

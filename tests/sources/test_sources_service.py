@@ -97,7 +97,7 @@ def test_calcom_reschedule_moves_the_room_and_keeps_the_invite_link(harness: Har
     assert rooms[moved["room_name"]]["config"]["exp"] == moved["exp"]
     assert harness.emulator.counters().get("POST /rooms") == 1
     old = harness.booking("calcom:q8Hn2kLsX4vT1pQw9rZy3m")
-    assert (old.cancelled, old.owns_room, old.moved_to) == (True, False, moved["booking_id"])
+    assert (old.cancelled, old.room_present, old.moved_to) == (True, False, moved["booking_id"])
     cancelled = post(harness, "calcom", fixture("calcom", "booking_cancelled")).json_body  # type: ignore[attr-defined]
     assert cancelled["status"] == "cancelled"
     assert moved["room_name"] not in {r["name"] for r in harness.emulator.rooms_snapshot()}
@@ -130,4 +130,4 @@ def test_calendly_reschedule_in_either_order_leaves_one_live_room(
     assert [r["name"] for r in live] == [new["room_name"]]
     assert live[0]["config"]["nbf"] == new["nbf"]
     old_booking = harness.booking(str(old["booking_id"]))
-    assert old_booking.cancelled and not old_booking.owns_room
+    assert old_booking.cancelled and not old_booking.room_present

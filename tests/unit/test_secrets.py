@@ -10,6 +10,7 @@ from chalicelib.secrets import SecretCache
 SECRET = {
     "daily_api_key": "k1",
     "hooks": {"zapier": "z", "calcom": ["old", "new"], "google": None},
+    "links": {"jwt_secret": "j" * 32, "issuer": "idp", "audience": "roomlinks"},
     "signing_key": "s" * 32,
 }
 

@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime
 
 from chalicelib.events.model import CalendarEvent, EventAction, EventOverrides, Person
-from chalicelib.policy import (
+from chalicelib.room_rules import (
     MAX_EARLY_JOIN_MINUTES,
     MAX_GRACE_MINUTES,
     attendee_participant,
@@ -51,7 +51,7 @@ def test_default_window() -> None:
     assert w.exp == int(END.timestamp()) + 900
     assert w.privacy == "private"
     assert w.room_properties() == {"nbf": w.nbf, "exp": w.exp, "eject_at_room_exp": True}
-    assert w.opens_at == datetime(2031, 3, 1, 14, 50, tzinfo=UTC)
+    assert datetime.fromtimestamp(w.nbf, UTC) == datetime(2031, 3, 1, 14, 50, tzinfo=UTC)
 
 
 def test_overrides_are_clamped_to_safe_bounds() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError
 from chalicelib.events.model import EventAction, make_version
-from chalicelib.events.registry import parse_event
+from chalicelib.sources import parse_event
 from chalicelib.events.zapier import parse
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -1,6 +1,8 @@
-"""Pure rules: event → room name, room window, token properties, opaque ids and invite refs.
+"""Pure room rules: names, windows, participants, opaque ids and invite refs.
 
-Nothing here touches the network or AWS, so every rule is testable on its own.
+Nothing here touches the network or AWS, so every rule is testable on its own. Every name
+and ref is an HMAC under the secret's ``signing_key``: deterministic (the same meeting
+always gets the same room and links) and unguessable (nothing of the event leaks).
 """
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 
+from chalicelib.booking import RoomWindow
+from chalicelib.daily import Privacy
 from chalicelib.events.model import CalendarEvent, Person
 
 # Bounds for per-event overrides: a sender may ask for a different window, within reason.
@@ -19,40 +23,37 @@ MAX_EARLY_JOIN_MINUTES = 120
 MAX_GRACE_MINUTES = 240
 ROOM_NAME_PREFIX = "rl-"
 _DISPLAY_NAME_LIMIT = 100
-
-Privacy = Literal["private", "public"]
-
-
-@dataclass(frozen=True)
-class RoomWindow:
-    """When a room can be joined: ``nbf``/``exp`` in unix seconds, plus the meeting times."""
-
-    starts_at: datetime
-    ends_at: datetime
-    nbf: int
-    exp: int
-    privacy: Privacy
-
-    @property
-    def opens_at(self) -> datetime:
-        return datetime.fromtimestamp(self.nbf, UTC)
-
-    @property
-    def closes_at(self) -> datetime:
-        return datetime.fromtimestamp(self.exp, UTC)
-
-    def room_properties(self) -> dict[str, object]:
-        # The room's exp is the hard stop: tokens carry no eject settings of their own.
-        return {"nbf": self.nbf, "exp": self.exp, "eject_at_room_exp": True}
+_ROOM_NAME = re.compile(r"^rl-([0-9a-f]{16})([0-9a-f]{16})$")
+LINEAGE_KEY_LENGTH = 20  # characters of an invite ref naming the meeting; the rest names the person
 
 
 def _mac(signing_key: str, purpose: str, value: str) -> bytes:
     return hmac.new(signing_key.encode(), f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
 
 
+def _tagged_room_name(signing_key: str, room_id: str) -> str:
+    """``rl-<id><tag>``: the tag is a MAC of the id, so the name alone proves it is ours."""
+    return ROOM_NAME_PREFIX + room_id + _mac(signing_key, "room-tag", room_id)[:8].hex()
+
+
 def room_name(signing_key: str, lineage: str) -> str:
-    """Deterministic and unguessable; no event data leaks into it (128 bits, hex)."""
-    return ROOM_NAME_PREFIX + _mac(signing_key, "room", lineage)[:16].hex()
+    """A meeting lineage's room: deterministic, unguessable, provably ours (35 chars)."""
+    return _tagged_room_name(signing_key, _mac(signing_key, "room", lineage)[:8].hex())
+
+
+def host_room_name(signing_key: str, organizer_email: str) -> str:
+    """An organizer's one shared room (``ROOM_MODE=per_host``); addresses compare caselessly."""
+    return _tagged_room_name(
+        signing_key, _mac(signing_key, "host-room", organizer_email.casefold())[:8].hex()
+    )
+
+
+def is_our_room(signing_key: str, name: str) -> bool:
+    """True only for names this service made under this key; foreign rooms never match."""
+    match = _ROOM_NAME.match(name)
+    if match is None:
+        return False
+    return hmac.compare_digest(_tagged_room_name(signing_key, match.group(1)), name)
 
 
 def user_id(signing_key: str, email: str) -> str:
@@ -62,9 +63,6 @@ def user_id(signing_key: str, email: str) -> str:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-LINEAGE_KEY_LENGTH = 20  # characters of an invite ref naming the meeting; the rest names the person
 
 
 def lineage_key(signing_key: str, lineage: str) -> str:
@@ -121,33 +119,36 @@ class Participant:
     """Someone a token is minted for: ``key`` identifies them for invite refs."""
 
     key: str
-    role: Literal["host", "guest", "attendee"]
     user_name: str | None
     user_id: str | None
     is_owner: bool
-    person: Person | None = None
 
 
 def host_participant(signing_key: str, organizer: Person | None) -> Participant:
     return Participant(
         key="host",
-        role="host",
         user_name=display_name(organizer) if organizer else "Host",
         user_id=user_id(signing_key, organizer.email) if organizer else None,
         is_owner=True,
-        person=organizer,
     )
 
 
-GUEST = Participant(key="guest", role="guest", user_name=None, user_id=None, is_owner=False)
+GUEST = Participant(key="guest", user_name=None, user_id=None, is_owner=False)
 
 
 def attendee_participant(signing_key: str, person: Person) -> Participant:
     return Participant(
         key=person.key,
-        role="attendee",
         user_name=display_name(person),
         user_id=user_id(signing_key, person.email),
         is_owner=False,
-        person=person,
     )
+
+
+def participants(
+    signing_key: str, organizer: Person | None, attendees: tuple[Person, ...]
+) -> list[Participant]:
+    """Everyone a booking's invite refs can name: the guest, the host, each attendee."""
+    return [GUEST, host_participant(signing_key, organizer)] + [
+        attendee_participant(signing_key, person) for person in attendees
+    ]

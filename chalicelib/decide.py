@@ -1,0 +1,253 @@
+"""The decision core: (stored booking or none, incoming event, now) → what to store.
+
+Pure: no I/O, no clock, no Daily. ``decide`` says which outcome a delivery has (contract
+§2.2's version, tombstone and reschedule rules) and which booking state to write; ``sync``
+applies it: the conditional write first, then Daily is brought to what was stored.
+``room_action`` says what Daily must do for a stored booking at a given moment, with or
+without an event: it is what replays, invite clicks and the reconcile job all follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from chalicelib.booking import (
+    Booking,
+    Outcome,
+    RoomWindow,
+    content_hash,
+    iso_utc,
+    retention_until,
+)
+from chalicelib.daily import Privacy
+from chalicelib.events.model import CalendarEvent, EventAction
+from chalicelib.room_rules import room_name, room_window
+
+RoomAction = Literal["ensure", "delete"]
+WriteKind = Literal["insert", "replace"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The deployment's settings that decisions depend on."""
+
+    signing_key: str
+    early_join_minutes: int = 10
+    grace_minutes: int = 15
+    default_privacy: Privacy = "private"
+    # A room is made at most this long before its window opens (Daily counts every room);
+    # None makes it when the booking arrives, whenever the meeting is.
+    room_lead_seconds: int | None = 24 * 3600
+
+    def room_due_at(self, nbf: int) -> int:
+        """When a room opening at ``nbf`` must start to exist."""
+        return 0 if self.room_lead_seconds is None else max(nbf - self.room_lead_seconds, 0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One delivery's effect. ``write`` is None when nothing is stored (stale, replays)."""
+
+    outcome: Outcome
+    booking: Booking
+    write: WriteKind | None = None
+    # A reschedule to a new id first marks the booking it replaces as moved (conditional).
+    claim: Booking | None = None
+    # The lineage's invite links must lead to ``booking`` (first booking of a lineage, moves).
+    point_invites: bool = False
+
+
+def room_action(booking: Booking, now: float, rules: Rules) -> RoomAction | None:
+    """What Daily must do for this stored booking now; None when Daily already matches."""
+    if booking.moved_to is not None:
+        return None  # the room went with the meeting to the booking named there
+    if booking.cancelled:
+        return "delete" if booking.room_present else None
+    if booking.exp is None or booking.nbf is None or now >= booking.exp:
+        return None  # over: Daily ejects everyone and stops listing the room by itself
+    due = now >= rules.room_due_at(booking.nbf)
+    if booking.room_present:
+        return None if booking.room_synced else "ensure"
+    return "ensure" if due else None
+
+
+def reconcile_at(booking: Booking, rules: Rules) -> int | None:
+    """When the reconcile job must next look at this booking (None: never again)."""
+    if booking.moved_to is not None:
+        return None
+    if booking.cancelled:
+        return 0 if booking.room_present else None
+    if booking.exp is None or booking.nbf is None:
+        return None
+    if booking.room_present and booking.room_synced:
+        return None
+    # Pending work is due at once, deferred rooms when they enter the lead window: both
+    # ordered by when the room opens, soonest first.
+    return rules.room_due_at(booking.nbf)
+
+
+def with_schedule(booking: Booking, rules: Rules) -> Booking:
+    """The booking with its reconcile time set from its state (written with every state)."""
+    return booking.model_copy(update={"reconcile_at": reconcile_at(booking, rules)})
+
+
+def decide(
+    current: Booking | None,
+    event: CalendarEvent,
+    now: int,
+    rules: Rules,
+    *,
+    previous: Booking | None = None,
+) -> Decision:
+    """The outcome of ``event`` against the stored ``current`` (``previous``: the booking a
+    reschedule to a new id replaces, read by the caller when ``current`` is None)."""
+    if current is None:
+        return _first(event, now, rules, previous)
+    return _next(current, event, now, rules)
+
+
+def _first(event: CalendarEvent, now: int, rules: Rules, previous: Booking | None) -> Decision:
+    if event.action is EventAction.CANCEL:
+        # Recorded so that a late create with an older or equal version cannot resurrect it.
+        tombstone = _new(event, event.booking_id, now, rules).model_copy(
+            update={"cancelled": True, "room_synced": True, "content_hash": None}
+        )
+        return Decision(Outcome.CANCELLED, with_schedule(tombstone, rules), "insert")
+    lineage, claim, room_present = event.booking_id, None, False
+    if previous is not None:
+        # A reschedule to a new id keeps the meeting's lineage: room name and invite links.
+        lineage = previous.lineage
+        if previous.moved_to is None:
+            room_present = previous.room_present
+            claim = with_schedule(
+                previous.model_copy(
+                    update={
+                        "cancelled": True,
+                        "room_present": False,
+                        "room_synced": True,
+                        "moved_to": event.booking_id,
+                        "updated_at": now,
+                    }
+                ),
+                rules,
+            )
+    booking = _described(
+        _new(event, lineage, now, rules).model_copy(update={"room_present": room_present}),
+        event,
+        now,
+        rules,
+    )
+    return Decision(
+        Outcome.CREATED, with_schedule(booking, rules), "insert", claim=claim, point_invites=True
+    )
+
+
+def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Decision:
+    order = compare_versions(event.version, current.version)
+    if event.action is EventAction.CANCEL:
+        if current.cancelled:
+            return Decision(Outcome.UNCHANGED, current)
+        if order < 0:
+            return Decision(Outcome.STALE, current)
+        return _cancel(current, event, now, rules)
+    if current.cancelled:
+        # Only a strictly newer version brings a cancelled booking back (never a moved one).
+        if current.moved_to is not None or event.version is None or order <= 0:
+            return Decision(Outcome.STALE, current)
+        return _update(current, event, now, rules)
+    if order < 0:
+        return Decision(Outcome.STALE, current)
+    if content_hash(event) == current.content_hash:
+        return Decision(Outcome.UNCHANGED, current)
+    if order == 0 and event.version is not None:
+        return Decision(Outcome.STALE, current)  # same version, other content: the first stays
+    return _update(current, event, now, rules)
+
+
+def _update(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Decision:
+    changed = _described(current, event, now, rules)
+    moved = (changed.nbf, changed.exp, changed.privacy) != (
+        current.nbf,
+        current.exp,
+        current.privacy,
+    )
+    changed = changed.model_copy(
+        update={
+            "cancelled": False,
+            "version": event.version if event.version is not None else current.version,
+            "content_hash": content_hash(event),
+            # A resurrected or moved meeting needs Daily again; an attendee change does not.
+            "room_synced": current.room_synced and not moved and not current.cancelled,
+            "pending_reason": None,
+            "issued_at": now,
+            "updated_at": now,
+        }
+    )
+    return Decision(Outcome.UPDATED, with_schedule(changed, rules), "replace")
+
+
+def _cancel(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Decision:
+    cancelled = current.model_copy(
+        update={
+            "cancelled": True,
+            "version": event.version if event.version is not None else current.version,
+            "room_synced": not current.room_present,
+            "pending_reason": None,
+            "updated_at": now,
+            "expires_at": retention_until(current.exp, now),
+        }
+    )
+    return Decision(Outcome.CANCELLED, with_schedule(cancelled, rules), "replace")
+
+
+def _new(event: CalendarEvent, lineage: str, now: int, rules: Rules) -> Booking:
+    return Booking(
+        booking_id=event.booking_id,
+        source=event.source,
+        event_id=event.event_id,
+        version=event.version,
+        content_hash=content_hash(event),
+        lineage=lineage,
+        room_name=room_name(rules.signing_key, lineage),
+        issued_at=now,
+        created_at=now,
+        updated_at=now,
+        expires_at=retention_until(None, now),
+    )
+
+
+def event_window(event: CalendarEvent, rules: Rules) -> RoomWindow:
+    return room_window(
+        event,
+        early_join_minutes=rules.early_join_minutes,
+        grace_minutes=rules.grace_minutes,
+        default_privacy=rules.default_privacy,
+    )
+
+
+def _described(booking: Booking, event: CalendarEvent, now: int, rules: Rules) -> Booking:
+    """The booking's copy of the event: what answers and links are built from."""
+    window = event_window(event, rules)
+    return booking.model_copy(
+        update={
+            "starts_at": iso_utc(window.starts_at),
+            "ends_at": iso_utc(window.ends_at),
+            "nbf": window.nbf,
+            "exp": window.exp,
+            "privacy": window.privacy,
+            "title": event.title,
+            "organizer": event.organizer,
+            "attendees": event.attendees,
+            "expires_at": retention_until(window.exp, now),
+        }
+    )
+
+
+def compare_versions(incoming: int | None, stored: int | None) -> int:
+    """Version order; an unversioned delivery counts as the latest (the latest delivery wins)."""
+    if incoming is None:
+        return 1 if stored is None else 0
+    if stored is None:
+        return 1
+    return (incoming > stored) - (incoming < stored)

@@ -1,0 +1,94 @@
+"""The one list of inbound sources: per source its parser, its proof of origin, its secret.
+
+The intake, the secret model and the local launcher all read ``SOURCES``. Parsers are
+imported on first use (under a lock, so concurrent first requests are safe) so a cold
+start loads only the one it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ValidationError
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.events.model import CalendarEvent, check_schedule
+from chalicelib.webhook_auth import (
+    Verifier,
+    verify_bearer,
+    verify_calcom,
+    verify_calendly,
+    verify_standard_webhooks,
+)
+
+Parser = Callable[[bytes, str | None], CalendarEvent]
+SecretKind = Literal["bearer token", "HMAC secret", "signing key", "whsec"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One sender: its parser module (``parse(body, content_type)``) and how it proves origin.
+
+    Its credential is the secret's ``hooks.<name>`` (a string, or a list while rotating).
+    """
+
+    name: str
+    parser_module: str
+    verify: Verifier
+    secret_kind: SecretKind
+
+
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (
+        Source("zapier", "chalicelib.events.zapier", verify_bearer, "bearer token"),
+        Source("google", "chalicelib.events.google", verify_bearer, "bearer token"),
+        Source("graph", "chalicelib.events.graph", verify_bearer, "bearer token"),
+        Source("ical", "chalicelib.events.ical", verify_bearer, "bearer token"),
+        Source("calcom", "chalicelib.events.calcom", verify_calcom, "HMAC secret"),
+        Source("calendly", "chalicelib.events.calendly", verify_calendly, "signing key"),
+        Source("generic", "chalicelib.events.generic", verify_standard_webhooks, "whsec"),
+    )
+}
+
+_import_lock = threading.Lock()
+_parsers: dict[str, Parser] = {}
+
+
+def source_named(name: str) -> Source:
+    source = SOURCES.get(name)
+    if source is None:
+        raise InvalidRequestError(f"unknown source {name[:40]!r}", code="unknown-source")
+    return source
+
+
+def parser_for(source: Source) -> Parser:
+    parser = _parsers.get(source.name)
+    if parser is None:
+        with _import_lock:
+            parser = _parsers.get(source.name)
+            if parser is None:
+                parser = _parsers[source.name] = importlib.import_module(source.parser_module).parse
+    return parser
+
+
+def parse_event(source: str, body: bytes, content_type: str | None, now: datetime) -> CalendarEvent:
+    """Parse one delivery for the named source into a checked ``CalendarEvent`` (refusals are
+    400s)."""
+    try:
+        event = parser_for(source_named(source))(body, content_type)
+    except ValidationError as exc:
+        raise InvalidRequestError(_describe(exc), code="invalid-field") from None
+    check_schedule(event, now)
+    return event
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    return f"invalid {where}: {first.get('msg', 'invalid value')}"[:300]

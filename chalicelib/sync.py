@@ -1,0 +1,131 @@
+"""Applying decisions: the table decides, Daily follows.
+
+``apply_event`` writes the decision first (conditional on the revision it was made
+against); a writer whose write lost re-reads and decides again and never touches Daily.
+``sync_booking`` then brings Daily to *what is stored* and marks the booking synced only if
+its revision is still the one it synced; if another writer moved on meanwhile, it re-reads
+and applies the newer state too, so the last one to touch Daily always leaves it matching
+the table. Replays, invite clicks and the reconcile job call ``sync_booking`` alone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from chalicelib.booking import Booking, Outcome
+from chalicelib.decide import Decision, Rules, decide, room_action, with_schedule
+from chalicelib.errors import UpstreamUnavailableError
+from chalicelib.events.model import CalendarEvent
+from chalicelib.room_rules import lineage_key
+from chalicelib.rooms import DailyRooms, RoomWorkFailed
+from chalicelib.store import BookingConflict, BookingStore
+
+log = logging.getLogger(__name__)
+
+_MAX_ROUNDS = 8
+
+
+class BookingSync:
+    """Applies events and brings Daily in step, for one request or one reconcile pass."""
+
+    def __init__(
+        self, store: BookingStore, rooms: DailyRooms, rules: Rules, now: int, deadline: float | None
+    ) -> None:
+        self._store = store
+        self._rooms = rooms
+        self._rules = rules
+        self._now = now
+        self._deadline = deadline
+
+    def apply_event(self, event: CalendarEvent) -> tuple[Booking, Outcome]:
+        """Decide, write, then sync: the stored booking after this delivery and its outcome."""
+        for _ in range(_MAX_ROUNDS):
+            current = self._store.get(event.booking_id)
+            previous = None
+            if current is None and event.previous_booking_id is not None:
+                previous = self._store.get(event.previous_booking_id)
+            decision = decide(current, event, self._now, self._rules, previous=previous)
+            try:
+                stored = self._write(decision)
+            except BookingConflict:
+                continue  # someone wrote first: read again and decide on what they wrote
+            return self.sync_booking(stored), decision.outcome
+        raise UpstreamUnavailableError("the booking is changing too fast; retry", retry_after=2)
+
+    def _write(self, decision: Decision) -> Booking:
+        booking = decision.booking
+        if decision.claim is not None:
+            # Claim the room first: a late cancellation of the old booking then leaves it be.
+            self._store.replace(decision.claim)
+        if decision.point_invites:
+            self._store.point_invites(
+                lineage_key(self._rules.signing_key, booking.lineage),
+                booking.booking_id,
+                keep_until=booking.expires_at,
+            )
+        if decision.write == "insert":
+            return self._store.insert(booking)
+        if decision.write == "replace":
+            return self._store.replace(booking)
+        return booking
+
+    def sync_booking(self, booking: Booking) -> Booking:
+        """Bring Daily to the stored ``booking``; the booking as stored afterwards."""
+        target, acted = booking, False
+        for _ in range(_MAX_ROUNDS):
+            if target.moved_to is not None and acted:
+                # We touched the room after it moved with the meeting: re-apply its new owner.
+                following = self._store.get(target.moved_to)
+                if following is None:
+                    return target
+                target = following
+                continue
+            action = room_action(target, self._now, self._rules)
+            if action is None and acted and target.moved_to is None:
+                # Our earlier call may have left the room differently: make it match again.
+                action = "delete" if target.cancelled else None
+            if action is None:
+                return target
+            try:
+                self._perform(action, target)
+            except RoomWorkFailed as failed:
+                return self._mark_pending(target, failed)
+            acted = True
+            done = target.model_copy(
+                update={
+                    "room_present": action == "ensure",
+                    "room_synced": True,
+                    "pending_reason": None,
+                }
+            )
+            try:
+                return self._store.replace(with_schedule(done, self._rules))
+            except BookingConflict:
+                latest = self._store.get(target.booking_id)
+                if latest is None:
+                    return target
+                target = latest
+        return target
+
+    def _perform(self, action: str, booking: Booking) -> None:
+        if action == "delete":
+            self._rooms.delete(booking.room_name, self._deadline)
+        elif booking.room_present:
+            self._rooms.move(booking.room_name, booking.window, self._deadline)
+        else:
+            self._rooms.ensure(booking.room_name, booking.window, self._deadline)
+
+    def _mark_pending(self, booking: Booking, failed: RoomWorkFailed) -> Booking:
+        """Record why Daily work is left over; the reconcile job picks it up from the index.
+
+        A create that reached Daily before failing leaves a room no booking claims as present;
+        if the booking is then cancelled, reconcile's orphan sweep removes that room.
+        """
+        if booking.pending_reason == failed.reason and not booking.room_synced:
+            return booking
+        pending = booking.model_copy(update={"pending_reason": failed.reason, "room_synced": False})
+        try:
+            return self._store.replace(with_schedule(pending, self._rules))
+        except BookingConflict:
+            # Someone else wrote meanwhile and syncs their own state.
+            return self._store.get(booking.booking_id) or booking

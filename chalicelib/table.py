@@ -1,0 +1,75 @@
+"""The bookings table's layout: one DynamoDB table, which item kinds, which keys.
+
+One table, partition key ``booking_id`` (string), no sort key, TTL on ``expires_at``.
+Item kinds, told apart by the key's shape:
+
+==================  ==============================  ==================================
+kind                ``booking_id``                  attributes
+==================  ==============================  ==================================
+booking             ``<source>:<event id>``         ``booking.Booking``, plus
+                                                    ``revision`` (optimistic lock) and,
+                                                    while work is due, the index keys
+invite pointer      ``lineage#<lineage key>``       ``booking``: the booking that holds
+                                                    the lineage's room now
+Daily domain        ``daily-domain#<key hash>``     ``domain_name``, ``domain_id``
+==================  ==============================  ==================================
+
+Index ``reconcile`` (sparse): ``reconcile_shard`` (S, always ``RECONCILE_SHARD``) and
+``reconcile_at`` (N, unix seconds). Only bookings with reconcile work ahead carry them, so
+the job reads exactly those, soonest first, and never scans the table.
+
+The key prefixes contain ``#``, which no source's booking id starts with (every booking id
+starts with its source name and ``:``), so kinds never collide. The CloudFormation template
+and the local stack create the table from ``infra/bookings-table.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TTL_ATTRIBUTE = "expires_at"
+KEY_ATTRIBUTE = "booking_id"
+
+RECONCILE_INDEX = "reconcile"
+RECONCILE_SHARD_ATTRIBUTE = "reconcile_shard"
+RECONCILE_AT_ATTRIBUTE = "reconcile_at"
+RECONCILE_SHARD = "due"
+
+INVITE_POINTER_PREFIX = "lineage#"
+DAILY_DOMAIN_PREFIX = "daily-domain#"
+
+
+def invite_pointer_key(lineage_key: str) -> str:
+    return INVITE_POINTER_PREFIX + lineage_key
+
+
+def daily_domain_key(key_fingerprint: str) -> str:
+    return DAILY_DOMAIN_PREFIX + key_fingerprint
+
+
+def serialize(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON-like values → DynamoDB's typed attribute values."""
+    from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
+
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(value) for key, value in values.items()}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB's typed attribute values → plain values (numbers as int)."""
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+
+    deserializer = TypeDeserializer()
+    return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal  # noqa: PLC0415
+
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
