@@ -35,8 +35,10 @@ pytest: install
 
 test: lint typecheck pytest
 
+# exec: the launcher replaces the recipe's shell, so a SIGTERM that make forwards to its
+# child reaches the launcher itself (a plain sh would die and orphan the whole stack).
 run: install
-	PORT=$(PORT) $(PY) -m local.stack
+	PORT=$(PORT) exec $(PY) -m local.stack
 
 demo: install
 	$(PY) -m local.demo

@@ -3,7 +3,8 @@
 Every child runs in its own process group (so a Ctrl-C in the terminal reaches only the
 launcher, which then stops the children in order) and writes to its own log file (so a
 failed start can show the tail of what went wrong). On Linux each child also asks the
-kernel for SIGTERM when the launcher dies, so even a SIGKILLed launcher leaves no orphans.
+kernel for SIGTERM when the launcher dies, so even a SIGKILLed launcher leaves no orphans,
+and a launcher started by `make run` notices when make itself is told to stop.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+_MAKE_STOP_SIGNALS = frozenset({signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM})
 
 
 class StartupError(RuntimeError):
@@ -57,6 +59,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when nothing listens on host:port, so a child can bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves do: connections in TIME_WAIT after a stop (a restart
+        # right after Ctrl-C) must not count as "in use", only a real listener does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -106,6 +111,57 @@ def die_with_parent(parent_pid: int) -> Callable[[], None]:
             os._exit(1)
 
     return preexec
+
+
+def caught_signals(pid: int) -> frozenset[int] | None:
+    """The signals `pid` has handlers for (Linux /proc), or None when it cannot be read."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            mask = int(line.split()[1], 16)
+            return frozenset(signum for signum in range(1, 65) if mask >> (signum - 1) & 1)
+    return None
+
+
+@dataclass(frozen=True)
+class ParentMake:
+    """`make run` as the launcher's parent, watched for a stop signal sent to make alone.
+
+    GNU make forwards only SIGTERM to its child; for SIGINT, SIGHUP and SIGQUIT it assumes the
+    terminal signalled the whole process group, and then waits for the child forever. What
+    make does on any of them is observable, though: it resets the signal to its default
+    disposition before waiting for its children. So a stop signal make used to catch and no
+    longer does means "make was told to stop"; make gone (even by SIGKILL) means the same.
+    """
+
+    pid: int
+    watched: frozenset[int]
+
+    @classmethod
+    def detect(cls) -> ParentMake | None:
+        """The watch when the parent is make and catches stop signals; None otherwise."""
+        pid = os.getppid()
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        caught = caught_signals(pid)
+        if name not in ("make", "gmake") or caught is None:
+            return None
+        return cls(pid, caught & _MAKE_STOP_SIGNALS)
+
+    def stop_reason(self) -> str | None:
+        """Why the stack should stop on make's behalf, or None while make is undisturbed."""
+        caught = caught_signals(self.pid)
+        if os.getppid() != self.pid or caught is None:
+            return "make exited"
+        dropped = self.watched - caught
+        if dropped:
+            return f"{signal.Signals(min(dropped)).name} to make"
+        return None
 
 
 @dataclass

@@ -4,8 +4,8 @@ Starts dynalite (DynamoDB), moto (Secrets Manager) and the Daily emulator on fre
 provisions the stage's table and secret, then serves the app with `chalice local`. The
 app needs no local-only code: boto3 honours AWS_ENDPOINT_URL_<SERVICE>, and the Daily base
 URL comes from DAILY_API_URL, neither of which the `local` stage sets (`chalice local`
-overwrites the variables the stage does set). Ctrl-C / SIGTERM, or any child dying, stops
-every child; stack.json exists exactly while the stack is up.
+overwrites the variables the stage does set). Ctrl-C / SIGTERM (also to `make run` itself),
+or any child dying, stops every child; stack.json exists exactly while the stack is up.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from local import aws
 from local.demo import PROJECT_DIR, sample_zapier_event, state_dir
 from local.processes import (
     Child,
+    ParentMake,
     StartupError,
     Supervisor,
     free_port,
@@ -221,6 +222,8 @@ class Stack:
         self.stack_file = options.state_dir / "stack.json"
         self.wrote_stack_file = False
         self.notes: list[str] = []
+        # Read now: make's signal handlers have to be seen before anyone signals it.
+        self.parent_make = ParentMake.detect()
 
     def _secret_and_daily(self) -> tuple[Secret, bool]:
         """The secret to store and whether the local Daily emulator is needed."""
@@ -410,6 +413,9 @@ class Stack:
     def watch(self) -> None:
         """Block until a stop signal (StopRequested) or a child dies (StartupError)."""
         while True:
+            reason = self.parent_make.stop_reason() if self.parent_make else None
+            if reason is not None:
+                raise StopRequested(reason)
             dead = self.supervisor.first_dead()
             if dead is not None:
                 raise StartupError(

@@ -96,10 +96,13 @@ def processes_started_for(state_dir: Path) -> list[int]:
 
 
 def start_stack(
-    state_dir: Path, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+    state_dir: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT,
+    port: int | None = None,
 ) -> RunningStack:
-    """Start a launcher and wait until stack.json exists and /v1/health answers 200."""
-    process, output = spawn_launcher(state_dir, env)
+    """Start a launcher (on a free port unless given) and wait until /v1/health answers 200."""
+    process, output = spawn_launcher(state_dir, env, port=port)
     try:
         info = wait_until_ready(process, state_dir, output, timeout)
     except StackNotReady as exc:
@@ -141,9 +144,11 @@ def stop_stack(stack: RunningStack, timeout: float = STOP_TIMEOUT) -> int:
 
 
 @contextlib.contextmanager
-def launched_stack(state_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningStack]:
+def launched_stack(
+    state_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[RunningStack]:
     """A launcher for the duration of a `with` block, stopped (and checked) at the end."""
-    stack = start_stack(state_dir, env)
+    stack = start_stack(state_dir, env, port=port)
     try:
         yield stack
     finally:
