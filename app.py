@@ -1,52 +1,81 @@
-"""roomlinks HTTP entry points (Chalice). Thin: parse, call one service function, answer."""
+"""roomlinks HTTP entry points (Chalice). Thin: parse, call one function, shape the answer."""
 
 from __future__ import annotations
 
 import logging
 import os
 from typing import Any
+from urllib.parse import unquote
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
-from chalicelib import intake, invites, runtime
-from chalicelib.web import answers_errors, public_base_url, raw_body, request_deadline
+from chalicelib import adhoc, intake, invites, links, runtime
+from chalicelib.caller_auth import authenticate
+from chalicelib.web import (
+    JSON_TYPES,
+    answers_errors,
+    cors_headers,
+    method_not_allowed_in_contract_shape,
+    public_base_url,
+    raw_body,
+    request_deadline,
+    require_content_type,
+)
 
 app = Chalice(app_name="roomlinks")
 app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 logging.getLogger("chalicelib").setLevel(app.log.level)
+app.register_middleware(method_not_allowed_in_contract_shape, "http")
 
-# Every body format a source may send; Chalice answers 415 to anything else.
-HOOK_CONTENT_TYPES = [
+# Every body format a source may send; anything else is a 415 in the contract's shape.
+HOOK_CONTENT_TYPES = (
     "application/json",
     "application/x-www-form-urlencoded",
     "text/calendar",
+    "application/ics",
+    "text/x-vcalendar",
     "text/plain",
     "application/octet-stream",
-]
+)
+# Chalice's own content-type check answers outside the contract's shape: ours does it.
+ANY = ["*/*"]
 
 
-@app.route("/v1/health", methods=["GET"])
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None
+    return request
+
+
+@app.route("/v1/health", methods=["GET"], content_types=ANY)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.route("/v1/hooks/{source}", methods=["POST"], content_types=HOOK_CONTENT_TYPES)
+@app.route("/v1/openapi.json", methods=["GET"], content_types=ANY)
+def openapi() -> dict[str, Any]:
+    from chalicelib.openapi import document  # noqa: PLC0415 - only this route needs it
+
+    return document()
+
+
+@app.route("/v1/hooks/{source}", methods=["POST"], content_types=ANY)
 @answers_errors
 def receive_hook(source: str) -> dict[str, Any]:
-    request = app.current_request
-    assert request is not None
+    request = _request()
+    media = require_content_type(request, HOOK_CONTENT_TYPES, default="application/json")
     return intake.receive_webhook(
         runtime.current(),
         source,
         request.headers,
         raw_body(request),
-        request.headers.get("content-type"),
+        media,
         public_url=public_base_url(request),
         deadline=request_deadline(app.lambda_context),
     )
 
 
-@app.route("/v1/join/{ref}", methods=["GET"])
+@app.route("/v1/join/{ref}", methods=["GET"], content_types=ANY)
 @answers_errors
 def join(ref: str) -> Response:
     answer = invites.open_invite(runtime.current(), ref, request_deadline(app.lambda_context))
@@ -60,4 +89,64 @@ def join(ref: str) -> Response:
         body=invites.page(answer),
         status_code=410 if answer.kind == "over" else 200,
         headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
+
+
+def _frontend(call: Any) -> Response:
+    """Run a frontend route: CORS headers on every answer (errors too), caller verified."""
+    request = _request()
+    origins: tuple[str, ...] = ()
+
+    @answers_errors
+    def run() -> Any:
+        nonlocal origins
+        rt = runtime.current()
+        secret = rt.secrets.get()
+        origins = secret.links.allowed_origins
+        if request.method == "OPTIONS":
+            return Response(body="", status_code=204)
+        if request.method != "DELETE":
+            require_content_type(request, JSON_TYPES, default="application/json")
+        caller = authenticate(request.headers, secret.links, rt.clock())
+        return call(rt, caller, request)
+
+    result = run()
+    response = result if isinstance(result, Response) else Response(body=result)
+    response.headers.update(cors_headers(request, origins))
+    return response
+
+
+@app.route("/v1/links", methods=["POST", "OPTIONS"], content_types=ANY)
+def join_link() -> Response:
+    return _frontend(
+        lambda rt, caller, request: links.join_link(
+            rt, caller, raw_body(request), request_deadline(app.lambda_context)
+        )
+    )
+
+
+@app.route("/v1/rooms", methods=["POST", "OPTIONS"], content_types=ANY)
+def create_room() -> Response:
+    return _frontend(
+        lambda rt, caller, request: adhoc.create_room(
+            rt,
+            caller,
+            raw_body(request),
+            request.headers.get("idempotency-key"),
+            public_url=public_base_url(request),
+            deadline=request_deadline(app.lambda_context),
+        )
+    )
+
+
+@app.route("/v1/rooms/{booking_id}", methods=["DELETE", "OPTIONS"], content_types=ANY)
+def end_room(booking_id: str) -> Response:
+    return _frontend(
+        lambda rt, caller, request: adhoc.end_room(
+            rt,
+            caller,
+            unquote(booking_id),
+            public_url=public_base_url(request),
+            deadline=request_deadline(app.lambda_context),
+        )
     )

@@ -99,15 +99,19 @@ def decide(
     rules: Rules,
     *,
     previous: Booking | None = None,
+    creator: str | None = None,
 ) -> Decision:
     """The outcome of ``event`` against the stored ``current`` (``previous``: the booking a
-    reschedule to a new id replaces, read by the caller when ``current`` is None)."""
+    reschedule to a new id replaces, read by the caller when ``current`` is None; ``creator``:
+    the frontend caller that asked for an ad-hoc room)."""
     if current is None:
-        return _first(event, now, rules, previous)
+        return _first(event, now, rules, previous, creator)
     return _next(current, event, now, rules)
 
 
-def _first(event: CalendarEvent, now: int, rules: Rules, previous: Booking | None) -> Decision:
+def _first(
+    event: CalendarEvent, now: int, rules: Rules, previous: Booking | None, creator: str | None
+) -> Decision:
     if event.action is EventAction.CANCEL:
         # Recorded so that a late create with an older or equal version cannot resurrect it.
         tombstone = _new(event, event.booking_id, now, rules).model_copy(
@@ -133,7 +137,9 @@ def _first(event: CalendarEvent, now: int, rules: Rules, previous: Booking | Non
                 rules,
             )
     booking = _described(
-        _new(event, lineage, now, rules).model_copy(update={"room_present": room_present}),
+        _new(event, lineage, now, rules).model_copy(
+            update={"room_present": room_present, "creator": creator}
+        ),
         event,
         now,
         rules,

@@ -1,7 +1,8 @@
 """The failures roomlinks answers with, one named exception per contract error type.
 
 Every exception carries the HTTP status, the contract's ``error`` string and a human ``info``
-text that never holds a secret, a token or a stack trace; ``app.py`` turns them into answers.
+text that never holds a secret, a token or a stack trace; ``web.answers_errors`` turns them
+into answers.
 """
 
 from __future__ import annotations
@@ -54,14 +55,52 @@ class AuthenticationError(RoomlinksError):
     error = "authentication-error"
 
 
+class ForbiddenError(RoomlinksError):
+    """Authenticated, but not allowed (e.g. a guest asking for a host link)."""
+
+    status = 403
+    error = "forbidden-error"
+
+
 class NotFoundError(RoomlinksError):
     status = 404
     error = "not-found"
 
 
+class MethodNotAllowedError(RoomlinksError):
+    status = 405
+    error = "method-not-allowed"
+
+    def __init__(self, info: str, *, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(info)
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)} if self.allowed else {}
+
+
+class ConflictError(RoomlinksError):
+    """An ``Idempotency-Key`` reused with a different body."""
+
+    status = 409
+    error = "conflict"
+
+
+class GoneError(RoomlinksError):
+    """The booking was cancelled or its room window is over."""
+
+    status = 410
+    error = "gone"
+
+
 class PayloadTooLargeError(RoomlinksError):
     status = 413
     error = "payload-too-large"
+
+
+class UnsupportedMediaTypeError(RoomlinksError):
+    status = 415
+    error = "unsupported-media-type"
 
 
 class UpstreamUnavailableError(RoomlinksError):

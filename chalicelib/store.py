@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.booking import RETENTION_SECONDS, Booking
@@ -25,6 +26,7 @@ from chalicelib.table import (
     TTL_ATTRIBUTE,
     daily_domain_key,
     deserialize,
+    idempotency_key,
     invite_pointer_key,
     serialize,
 )
@@ -34,10 +36,21 @@ if TYPE_CHECKING:
 
 # DynamoDB refuses items over 400 KB; stay clear of it with a margin for attribute names.
 MAX_ITEM_BYTES = 380_000
+IDEMPOTENCY_SECONDS = 24 * 3600
 
 
 class BookingConflict(Exception):
     """Another writer changed the booking first; re-read and decide again."""
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """The first use of an ``Idempotency-Key``: what was asked and which booking answered."""
+
+    body_hash: str
+    booking_id: str
+    starts_at: str
+    created_at: int
 
 
 class BookingStore(Protocol):
@@ -62,6 +75,10 @@ class BookingStore(Protocol):
     def daily_domain(self, key_fingerprint: str) -> Domain | None: ...
 
     def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None: ...
+
+    def claim_idempotency(self, key_id: str, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Store ``record`` unless the key was used before; the record that holds the key."""
+        ...
 
 
 def _stored(booking: Booking, revision: int) -> tuple[Booking, dict[str, Any]]:
@@ -133,6 +150,29 @@ class DynamoBookingStore:
             }
         )
 
+    def claim_idempotency(self, key_id: str, record: IdempotencyRecord) -> IdempotencyRecord:
+        key = idempotency_key(key_id)
+        values = {
+            KEY_ATTRIBUTE: key,
+            "body_hash": record.body_hash,
+            "booking": record.booking_id,
+            "starts_at": record.starts_at,
+            "created_at": record.created_at,
+            TTL_ATTRIBUTE: record.created_at + IDEMPOTENCY_SECONDS,
+        }
+        try:
+            self._put(values, f"attribute_not_exists({KEY_ATTRIBUTE})")
+        except BookingConflict:
+            item = self._get_item(key)
+            if item is not None:
+                return IdempotencyRecord(
+                    body_hash=str(item["body_hash"]),
+                    booking_id=str(item["booking"]),
+                    starts_at=str(item["starts_at"]),
+                    created_at=int(item["created_at"]),
+                )
+        return record
+
     def _get_item(self, key: str) -> dict[str, Any] | None:
         answer = self._call(
             lambda: self.client.get_item(
@@ -185,6 +225,7 @@ class InMemoryBookingStore:
         self._bookings: dict[str, Booking] = {}
         self._pointers: dict[str, str] = {}
         self._domains: dict[str, Domain] = {}
+        self._idempotency: dict[str, IdempotencyRecord] = {}
         self._lock = threading.Lock()
 
     def get(self, booking_id: str) -> Booking | None:
@@ -219,3 +260,7 @@ class InMemoryBookingStore:
 
     def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None:
         self._domains[key_fingerprint] = domain
+
+    def claim_idempotency(self, key_id: str, record: IdempotencyRecord) -> IdempotencyRecord:
+        with self._lock:
+            return self._idempotency.setdefault(key_id, record)

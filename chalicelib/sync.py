@@ -37,14 +37,18 @@ class BookingSync:
         self._now = now
         self._deadline = deadline
 
-    def apply_event(self, event: CalendarEvent) -> tuple[Booking, Outcome]:
+    def apply_event(
+        self, event: CalendarEvent, *, creator: str | None = None
+    ) -> tuple[Booking, Outcome]:
         """Decide, write, then sync: the stored booking after this delivery and its outcome."""
         for _ in range(_MAX_ROUNDS):
             current = self._store.get(event.booking_id)
             previous = None
             if current is None and event.previous_booking_id is not None:
                 previous = self._store.get(event.previous_booking_id)
-            decision = decide(current, event, self._now, self._rules, previous=previous)
+            decision = decide(
+                current, event, self._now, self._rules, previous=previous, creator=creator
+            )
             try:
                 stored = self._write(decision)
             except BookingConflict:

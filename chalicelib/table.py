@@ -12,6 +12,8 @@ booking             ``<source>:<event id>``         ``booking.Booking``, plus
 invite pointer      ``lineage#<lineage key>``       ``booking``: the booking that holds
                                                     the lineage's room now
 Daily domain        ``daily-domain#<key hash>``     ``domain_name``, ``domain_id``
+idempotency key     ``idem#<MAC of caller, key>``   ``body_hash``, ``booking``,
+                                                    ``starts_at`` (24 h, then TTL)
 ==================  ==============================  ==================================
 
 Index ``reconcile`` (sparse): ``reconcile_shard`` (S, always ``RECONCILE_SHARD``) and
@@ -37,6 +39,7 @@ RECONCILE_SHARD = "due"
 
 INVITE_POINTER_PREFIX = "lineage#"
 DAILY_DOMAIN_PREFIX = "daily-domain#"
+IDEMPOTENCY_PREFIX = "idem#"
 
 
 def invite_pointer_key(lineage_key: str) -> str:
@@ -45,6 +48,10 @@ def invite_pointer_key(lineage_key: str) -> str:
 
 def daily_domain_key(key_fingerprint: str) -> str:
     return DAILY_DOMAIN_PREFIX + key_fingerprint
+
+
+def idempotency_key(key_id: str) -> str:
+    return IDEMPOTENCY_PREFIX + key_id
 
 
 def serialize(values: dict[str, Any]) -> dict[str, Any]:

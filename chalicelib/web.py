@@ -10,7 +10,11 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import RoomlinksError
+from chalicelib.errors import (
+    MethodNotAllowedError,
+    RoomlinksError,
+    UnsupportedMediaTypeError,
+)
 
 log = logging.getLogger("roomlinks")
 P = ParamSpec("P")
@@ -34,8 +38,14 @@ def answers_errors(view: Callable[P, Any]) -> Callable[P, Any]:
         try:
             return view(*args, **kwargs)
         except RoomlinksError as exc:
-            if exc.status >= 500:
-                log.warning("%s: %s", exc.error, exc.info)
+            # One line per refused request, with its reason (never a secret or a token).
+            log.log(
+                logging.WARNING if exc.status >= 500 else logging.INFO,
+                "refused %s: %s %s",
+                exc.status,
+                exc.error,
+                exc.code or "",
+            )
             return error_response(exc)
         except Exception:
             # Logged with its trace for operators; the caller sees no internals.
@@ -71,3 +81,52 @@ def request_deadline(lambda_context: Any) -> float:
     if callable(remaining_ms):
         budget = min(budget, max(remaining_ms() / 1000 - LAMBDA_SAFETY_SECONDS, 0.5))
     return time.monotonic() + budget
+
+
+JSON_TYPES = ("application/json",)
+
+
+def require_content_type(request: Request, accepted: tuple[str, ...], *, default: str) -> str:
+    """The request's media type if the route reads it; else 415 in the contract's shape.
+
+    Routes accept any type at Chalice's level (``content_types=["*/*"]``), so that this check,
+    not Chalice's own, answers.
+    """
+    raw = request.headers.get("content-type")
+    media = (raw if raw is not None else default).split(";", 1)[0].strip().lower()
+    if media not in accepted:
+        shown = media[:60] or "(empty)"
+        raise UnsupportedMediaTypeError(
+            f"content type {shown} is not read here; send one of: {', '.join(accepted)}"
+        )
+    return media
+
+
+def method_not_allowed_in_contract_shape(request: Request, get_response: Any) -> Response:
+    """Chalice answers a known route's wrong method itself; put that answer in our shape."""
+    response: Response = get_response(request)
+    if response.status_code == 405 and "MethodNotAllowedError" in str(response.body):
+        allowed = str(response.headers.get("Allow", ""))
+        return error_response(
+            MethodNotAllowedError(
+                f"{request.method} is not allowed here",
+                allowed=tuple(m.strip() for m in allowed.split(",") if m.strip()),
+            )
+        )
+    return response
+
+
+def cors_headers(request: Request, allowed_origins: tuple[str, ...]) -> dict[str, str]:
+    """CORS answer headers for a listed origin, none for any other (contract §2.3)."""
+    origin = request.headers.get("origin")
+    headers = {"Vary": "Origin"}
+    if origin and origin in allowed_origins:
+        headers.update(
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+                "Access-Control-Max-Age": "600",
+            }
+        )
+    return headers

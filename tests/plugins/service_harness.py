@@ -43,6 +43,7 @@ def make_secret(daily_api_key: str) -> dict[str, Any]:
             "jwt_secret": "links-secret-at-least-32-bytes-long-0123",
             "issuer": "idp",
             "audience": "roomlinks",
+            "allowed_origins": ["https://app.example.test"],
         },
         "signing_key": "test-signing-key-0123456789",
     }
