@@ -1,7 +1,10 @@
-"""`make demo`: post a sample Zapier event to the running local stack and show the links.
+"""`make demo`, and what a developer needs to try the local stack by hand.
 
-It reads `.local/stack.json` (written by `make run`), so it needs no configuration and
-proves the whole path end to end: hook auth, booking store, Daily room, join tokens.
+`make demo` posts a sample Zapier event to the running stack and shows the links. It reads
+`.local/stack.json` (written by `make run`), so it needs no configuration and proves the
+whole path end to end: hook auth, booking store, Daily room, join tokens. The banner
+`make run` prints, with its sample event, its development JWT and one curl line, lives here
+too, beside the other ways into the stack.
 """
 
 from __future__ import annotations
@@ -9,17 +12,25 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import sys
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import requests
+from jwt.warnings import InsecureKeyLengthWarning
 
-from local.secret import first
+from local.secret import HOOKS, first
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEV_JWT_SUBJECT = "local-developer"
+DEV_JWT_EMAIL = "developer@example.com"
+DEV_JWT_SCOPE = "links:admin rooms:create"
+DEV_JWT_LIFETIME = 30 * 86_400
 
 
 def state_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -51,6 +62,116 @@ def sample_zapier_event(
     }
 
 
+def dev_links_jwt(links: Mapping[str, Any], now: int) -> str | None:
+    """A development JWT for POST /v1/links and /v1/rooms (contract §2.3, §2.4), or None.
+
+    Signed as the caller's identity provider would: HS256 with the current (first)
+    links.jwt_secret. With only a jwks_url there is no key to sign with.
+    """
+    secret = links.get("jwt_secret")
+    if not secret:
+        return None
+    claims = {
+        "iss": links["issuer"],
+        "aud": links["audience"],
+        "sub": DEV_JWT_SUBJECT,
+        "email": DEV_JWT_EMAIL,
+        "scope": DEV_JWT_SCOPE,
+        "iat": now,
+        "nbf": now,
+        "exp": now + DEV_JWT_LIFETIME,
+    }
+    with warnings.catch_warnings():
+        # A short seeded secret is the secret validator's finding to report, not PyJWT's.
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, first(secret), algorithm="HS256")
+
+
+def mask(value: str) -> str:
+    """Enough of a key to recognise it, never enough to use it."""
+    return f"{value[:4]}…" if len(value) >= 12 else "…"
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) + "  (rotation list)"
+    return str(value)
+
+
+def summary(
+    facts: Mapping[str, Any], notes: list[str], stack_file: Path, *, show_daily_key: bool
+) -> str:
+    """The human version of stack.json: where things are, the dev secret, one curl line.
+
+    A Daily key the launcher did not make up (DAILY_API_KEY, LOCAL_SECRET_FILE) may be real:
+    terminals get scrolled back, shared and recorded, so it is masked (stack.json, 0600,
+    keeps it whole).
+    """
+    secret = facts["secret"]
+    daily_key = str(facts["daily_api_key"])
+    if not show_daily_key:
+        daily_key = f"{mask(daily_key)}   (masked; in full in {stack_file.name})"
+    api_url = facts["api_url"]
+    daily = "local emulator" if facts["daily_emulator"] else "real Daily API"
+    lines = [
+        "",
+        f"roomlinks local stack is up: {api_url}   (Ctrl-C to stop)",
+        "",
+        f"  API              {api_url}/v1   (GET /v1/health)",
+        f"  Daily            {facts['daily_api_url']}   ({daily})",
+        f"  DynamoDB         {facts['dynamodb_url']}   table {facts['table']}",
+        f"  Secrets Manager  {facts['secretsmanager_url']}   secret {facts['secret_id']}",
+        f"  facts (JSON)     {stack_file}",
+        f"  logs             {Path(facts['state_dir']) / 'logs'}",
+        "",
+        "Development secret (local only; random per launch unless LOCAL_SECRET_FILE is set):",
+        f"  daily_api_key      {daily_key}",
+    ]
+    hooks = secret.get("hooks") or {}
+    for name in HOOKS:
+        kind = {"calcom": "HMAC secret", "calendly": "signing key", "generic": "whsec"}.get(
+            name, "bearer token"
+        )
+        if name in hooks:
+            lines.append(f"  hooks.{name:<12} {_display(hooks[name])}   [{kind}]")
+        else:
+            lines.append(f"  hooks.{name:<12} (not set: deliveries from {name} are refused)")
+    links = secret["links"]
+    for name in ("jwt_secret", "issuer", "audience", "jwks_url"):
+        lines.append(f"  links.{name:<12} {_display(links.get(name))}")
+    lines += ["", "Development JWT for POST /v1/links and /v1/rooms (links_jwt in stack.json):"]
+    if facts["links_jwt"]:
+        lines.append(f"  links_jwt          {facts['links_jwt']}")
+        lines.append(
+            f"    sub {DEV_JWT_SUBJECT}, email {DEV_JWT_EMAIL}, scope {DEV_JWT_SCOPE!r},"
+            f" valid {DEV_JWT_LIFETIME // 86_400} days"
+        )
+    else:
+        lines.append(
+            "  links_jwt          null   (links has only a jwks_url, no jwt_secret to sign"
+            " with: get a token from that identity provider)"
+        )
+    lines.extend(f"note: {note}" for note in notes)
+    if "zapier" in hooks:
+        event = json.dumps(sample_zapier_event(), separators=(",", ":"))
+        curl = " ".join(
+            [
+                "curl -sS -X POST",
+                shlex.quote(f"{api_url}/v1/hooks/zapier"),
+                "-H",
+                shlex.quote(f"Authorization: Bearer {first(hooks['zapier'])}"),
+                "-H 'Content-Type: application/json'",
+                "-d",
+                shlex.quote(event),
+            ]
+        )
+        lines += ["", "Try it (a sample Zapier event starting in about an hour):", f"  {curl}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
 def load_stack(path: Path) -> dict[str, Any]:
     """stack.json of the running stack; exit with a hint when there is none."""
     try:
@@ -66,7 +187,11 @@ def main() -> int:
     """Post one sample event (joinable right away) and print what came back."""
     stack = load_stack(state_dir() / "stack.json")
     api_url = str(stack["api_url"]).rstrip("/")
-    token = first(stack["secret"]["hooks"]["zapier"])
+    hooks = stack["secret"].get("hooks") or {}
+    if "zapier" not in hooks:
+        print("the local secret has no hooks.zapier (see LOCAL_SECRET_FILE); nothing to post with")
+        return 1
+    token = first(hooks["zapier"])
     event = sample_zapier_event(starts_in=timedelta(minutes=5))
     try:
         response = requests.post(

@@ -75,6 +75,14 @@ def terminate(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -
             process.wait()
 
 
+def _read_facts(stack_file: Path) -> dict[str, Any] | None:
+    try:
+        info: dict[str, Any] = json.loads(stack_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info
+
+
 def wait_until_ready(
     process: subprocess.Popen[bytes], state_dir: Path, output: Path, timeout: float = START_TIMEOUT
 ) -> dict[str, Any]:
@@ -87,13 +95,12 @@ def wait_until_ready(
                 f"local stack exited with status {process.returncode} while starting\n"
                 + all_logs(state_dir, output)
             )
-        info: dict[str, Any] | None = None
-        with contextlib.suppress(OSError, ValueError):
-            info = json.loads(stack_file.read_text(encoding="utf-8"))
+        info = _read_facts(stack_file)
         if info is not None:
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{info['api_url']}/v1/health", timeout=2).status_code == 200:
-                    return info
+                    # Read again: the launcher rewrites stack.json as children start.
+                    return _read_facts(stack_file) or info
         if time.monotonic() > deadline:
             terminate(process)
             raise StackNotReady(

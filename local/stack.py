@@ -5,7 +5,8 @@ provisions the stage's table and secret, then serves the app with `chalice local
 app needs no local-only code: boto3 honours AWS_ENDPOINT_URL_<SERVICE>, and the Daily base
 URL comes from DAILY_API_URL, neither of which the `local` stage sets (`chalice local`
 overwrites the variables the stage does set). Ctrl-C / SIGTERM (also to `make run` itself),
-or any child dying, stops every child; stack.json exists exactly while the stack is up.
+or any child dying, stops every child. stack.json is published before `chalice local`
+starts, so it exists before /v1/health first answers 200, and is withdrawn on any stop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import sys
@@ -30,7 +30,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local import aws
-from local.demo import PROJECT_DIR, sample_zapier_event, state_dir
+from local.demo import PROJECT_DIR, dev_links_jwt, state_dir, summary
 from local.processes import (
     Child,
     ParentMake,
@@ -43,10 +43,8 @@ from local.processes import (
     port_is_open,
 )
 from local.secret import (
-    HOOKS,
     Secret,
     SecretShapeError,
-    first,
     generate_secret,
     load_secret_file,
     new_daily_api_key,
@@ -193,10 +191,16 @@ def _other_stack_running(stack_file: Path) -> str | None:
 
 
 def _write_json_atomically(path: Path, data: Mapping[str, Any]) -> None:
-    """Readers (tests, `make demo`) never see a half-written stack.json."""
+    """Readers (tests, `make demo`) never see a half-written stack.json.
+
+    The file holds the development secret, so it is created 0600 rather than chmod-ed later.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.chmod(0o600)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps(data, indent=2) + "\n")
     tmp.replace(path)
 
 
@@ -210,6 +214,17 @@ class _Plan:
     names: aws.StageNames
     secret: Secret
     use_emulator: bool
+    daily_key_generated: bool  # made up for the emulator, so the banner may show it
+
+
+@dataclass(frozen=True)
+class _Backing:
+    """Where the backing services (and Daily) listen once they are up."""
+
+    ports: dict[str, int]
+    dynamodb_url: str
+    secretsmanager_url: str
+    daily_api_url: str
 
 
 class Stack:
@@ -222,24 +237,26 @@ class Stack:
         self.stack_file = options.state_dir / "stack.json"
         self.wrote_stack_file = False
         self.notes: list[str] = []
+        self.daily_key_shown = False  # only a key made up for the emulator is printed in clear
         # Read now: make's signal handlers have to be seen before anyone signals it.
         self.parent_make = ParentMake.detect()
 
-    def _secret_and_daily(self) -> tuple[Secret, bool]:
-        """The secret to store and whether the local Daily emulator is needed."""
+    def _secret_and_daily(self) -> tuple[Secret, bool, bool]:
+        """The secret to store, whether the emulator is needed and whether we made its key."""
         opts = self.options
         secret = load_secret_file(opts.secret_file) if opts.secret_file else None
         if opts.daily_api_key:
             if secret is None:
-                return generate_secret(opts.daily_api_key), False
+                return generate_secret(opts.daily_api_key), False, False
             if secret.get("daily_api_key") not in (None, opts.daily_api_key):
                 self.notes.append("DAILY_API_KEY overrides daily_api_key from LOCAL_SECRET_FILE")
             secret["daily_api_key"] = opts.daily_api_key
-            return secret, False
+            return secret, False, False
         if secret is None:
-            return generate_secret(new_daily_api_key()), True
+            return generate_secret(new_daily_api_key()), True, True
+        generated = secret.get("daily_api_key") is None
         secret.setdefault("daily_api_key", new_daily_api_key())
-        return secret, True
+        return secret, True, generated
 
     def _preflight(self) -> _Plan:
         """Check everything that can be checked before a single process starts."""
@@ -256,7 +273,7 @@ class Stack:
             names = aws.stage_names(opts.project_dir, STAGE)
         except (OSError, ValueError) as exc:
             raise SetupError(f"cannot read stage {STAGE!r} of .chalice/config.json: {exc}") from exc
-        secret, use_emulator = self._secret_and_daily()
+        secret, use_emulator, daily_key_generated = self._secret_and_daily()
         if use_emulator and not (opts.project_dir / "local" / "daily_emulator").exists():
             raise SetupError("local/daily_emulator is missing; set DAILY_API_KEY to use Daily")
         opts.state_dir.mkdir(parents=True, exist_ok=True)
@@ -273,6 +290,7 @@ class Stack:
             names=names,
             secret=secret,
             use_emulator=use_emulator,
+            daily_key_generated=daily_key_generated,
         )
 
     def _spawn(self, name: str, argv: list[str], env: Mapping[str, str], port: int) -> Child:
@@ -281,17 +299,12 @@ class Stack:
                 name, argv, env=env, cwd=self.options.project_dir, port=port
             )
 
-    def start(self) -> dict[str, Any]:
-        """Bring everything up; returns the stack.json facts once /v1/health is 200."""
-        opts, plan = self.options, self._preflight()
-        env = child_environment(os.environ)
-        ports = {"api": opts.port, "dynalite": free_port(), "moto": free_port()}
+    def _start_backing(self, plan: _Plan, env: Mapping[str, str]) -> _Backing:
+        """dynalite, moto and (unless Daily is real) the emulator, started together, awaited."""
+        ports = {"api": self.options.port, "dynalite": free_port(), "moto": free_port()}
         dynamodb_url = f"http://{HOST}:{ports['dynalite']}"
         secretsmanager_url = f"http://{HOST}:{ports['moto']}"
-        api_url = f"http://{HOST}:{opts.port}"
-        daily_api_url = opts.daily_api_url
-
-        # The three backing services start together; each is then awaited in turn.
+        daily_api_url = self.options.daily_api_url
         dynalite = self._spawn(
             "dynalite",
             [
@@ -323,14 +336,14 @@ class Stack:
                     HOST,
                     "--port",
                     str(ports["daily_emulator"]),
-                    "--api-key",
-                    str(plan.secret["daily_api_key"]),
                     "--domain",
                     EMULATOR_DOMAIN,
                     "--rate-limits",
                     "daily",
                 ],
-                env,
+                # Via the environment: out of the process list, and a key that starts with
+                # "-" cannot be taken for an option.
+                {**env, "DAILY_EMULATOR_API_KEY": str(plan.secret["daily_api_key"])},
                 ports["daily_emulator"],
             )
         self.supervisor.wait_ready(
@@ -349,20 +362,62 @@ class Stack:
             announced = _LISTENING.search(log_tail(emulator.log_path, lines=200))
             if announced:
                 daily_api_url = announced.group(1).rstrip("/")
+        return _Backing(ports, dynamodb_url, secretsmanager_url, daily_api_url)
 
+    def _provision(self, plan: _Plan, backing: _Backing) -> None:
         try:
-            ttl_note = aws.create_bookings_table(dynamodb_url, plan.names.bookings_table)
-            aws.put_secret(secretsmanager_url, plan.names.secret_id, plan.secret)
+            ttl_note = aws.create_bookings_table(backing.dynamodb_url, plan.names.bookings_table)
+            aws.put_secret(backing.secretsmanager_url, plan.names.secret_id, plan.secret)
         except (ClientError, BotoCoreError, TimeoutError) as exc:
             raise StartupError(f"provisioning the local AWS resources failed: {exc}") from exc
         if ttl_note:
             self.notes.append(ttl_note)
 
+    def _facts(self, plan: _Plan, backing: _Backing) -> dict[str, Any]:
+        """stack.json: contract §1's keys, plus where every part runs and logs."""
+        now = datetime.now(UTC)
+        return {
+            "api_url": f"http://{HOST}:{self.options.port}",
+            "daily_api_url": backing.daily_api_url,
+            "daily_api_key": plan.secret["daily_api_key"],
+            "secret": plan.secret,
+            "links_jwt": dev_links_jwt(plan.secret["links"], int(now.timestamp())),
+            "daily_emulator": plan.use_emulator,
+            "dynamodb_url": backing.dynamodb_url,
+            "secretsmanager_url": backing.secretsmanager_url,
+            "region": aws.REGION,
+            "table": plan.names.bookings_table,
+            "secret_id": plan.names.secret_id,
+            "stage": STAGE,
+            "state_dir": str(self.options.state_dir),
+            "ports": backing.ports,
+            "started_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def _publish_children(self, facts: dict[str, Any]) -> None:
+        """(Re)write stack.json with the children started so far."""
+        children = self.supervisor.children
+        facts["logs"] = {c.name: str(c.log_path) for c in children}
+        facts["pids"] = {"launcher": os.getpid()} | {c.name: c.pid for c in children}
+        _write_json_atomically(self.stack_file, facts)
+        self.wrote_stack_file = True
+
+    def start(self) -> dict[str, Any]:
+        """Bring everything up; returns the stack.json facts once /v1/health is 200."""
+        opts, plan = self.options, self._preflight()
+        self.daily_key_shown = plan.daily_key_generated
+        env = child_environment(os.environ)
+        backing = self._start_backing(plan, env)
+        self._provision(plan, backing)
+        facts = self._facts(plan, backing)
+        api_url = facts["api_url"]
+        # Before chalice starts, so whoever sees /v1/health answer 200 finds stack.json.
+        self._publish_children(facts)
         app_env = {
             **env,
-            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsmanager_url,
-            "DAILY_API_URL": daily_api_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": backing.dynamodb_url,
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": backing.secretsmanager_url,
+            "DAILY_API_URL": backing.daily_api_url,
             "ROOMLINKS_PUBLIC_URL": api_url,
         }
         app = self._spawn(
@@ -381,34 +436,14 @@ class Stack:
             app_env,
             opts.port,
         )
+        self._publish_children(facts)  # now with chalice's pid, long before it can answer
         self.supervisor.wait_ready(
             app,
             lambda: http_status(f"{api_url}/v1/health", timeout=2.0) == 200,
             timeout=READY_TIMEOUT,
             what=f"GET {api_url}/v1/health never answered 200",
         )
-        return {
-            "api_url": api_url,
-            "daily_api_url": daily_api_url,
-            "daily_api_key": plan.secret["daily_api_key"],
-            "secret": plan.secret,
-            "daily_emulator": plan.use_emulator,
-            "dynamodb_url": dynamodb_url,
-            "secretsmanager_url": secretsmanager_url,
-            "region": aws.REGION,
-            "table": plan.names.bookings_table,
-            "secret_id": plan.names.secret_id,
-            "stage": STAGE,
-            "state_dir": str(opts.state_dir),
-            "logs": {c.name: str(c.log_path) for c in self.supervisor.children},
-            "pids": {"launcher": os.getpid()} | {c.name: c.pid for c in self.supervisor.children},
-            "ports": ports,
-            "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-
-    def publish(self, facts: Mapping[str, Any]) -> None:
-        _write_json_atomically(self.stack_file, facts)
-        self.wrote_stack_file = True
+        return facts
 
     def watch(self) -> None:
         """Block until a stop signal (StopRequested) or a child dies (StartupError)."""
@@ -434,58 +469,6 @@ class Stack:
             self.wrote_stack_file = False
 
 
-def _display(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) + "  (rotation list)"
-    return str(value)
-
-
-def summary(facts: Mapping[str, Any], notes: list[str], stack_file: Path) -> str:
-    """The human version of stack.json: where things are, the dev secret, one curl line."""
-    secret = facts["secret"]
-    api_url = facts["api_url"]
-    daily = "local emulator" if facts["daily_emulator"] else "real Daily API"
-    lines = [
-        "",
-        f"roomlinks local stack is up: {api_url}   (Ctrl-C to stop)",
-        "",
-        f"  API              {api_url}/v1   (GET /v1/health)",
-        f"  Daily            {facts['daily_api_url']}   ({daily})",
-        f"  DynamoDB         {facts['dynamodb_url']}   table {facts['table']}",
-        f"  Secrets Manager  {facts['secretsmanager_url']}   secret {facts['secret_id']}",
-        f"  facts (JSON)     {stack_file}",
-        f"  logs             {Path(facts['state_dir']) / 'logs'}",
-        "",
-        "Development secret (local only; random per launch unless LOCAL_SECRET_FILE is set):",
-        f"  daily_api_key      {facts['daily_api_key']}",
-    ]
-    for name in HOOKS:
-        kind = {"calcom": "HMAC secret", "calendly": "signing key", "generic": "whsec"}.get(
-            name, "bearer token"
-        )
-        lines.append(f"  hooks.{name:<12} {_display(secret['hooks'][name])}   [{kind}]")
-    links = secret["links"]
-    for name in ("jwt_secret", "issuer", "audience", "jwks_url"):
-        lines.append(f"  links.{name:<12} {_display(links.get(name))}")
-    lines.extend(f"note: {note}" for note in notes)
-    event = json.dumps(sample_zapier_event(), separators=(",", ":"))
-    curl = " ".join(
-        [
-            "curl -sS -X POST",
-            shlex.quote(f"{api_url}/v1/hooks/zapier"),
-            "-H",
-            shlex.quote(f"Authorization: Bearer {first(secret['hooks']['zapier'])}"),
-            "-H 'Content-Type: application/json'",
-            "-d",
-            shlex.quote(event),
-        ]
-    )
-    lines += ["", "Try it (a sample Zapier event starting in about an hour):", f"  {curl}", ""]
-    return "\n".join(lines)
-
-
 def main() -> int:
     """Run the stack until told to stop; 0 on a requested stop, 1 on failure, 2 on setup."""
     gate = SignalGate()
@@ -502,8 +485,8 @@ def main() -> int:
         print(f"starting the local stack (state in {options.state_dir}) ...", flush=True)
         began = time.monotonic()
         facts = stack.start()
-        stack.publish(facts)
-        print(summary(facts, stack.notes, stack.stack_file), flush=True)
+        banner = summary(facts, stack.notes, stack.stack_file, show_daily_key=stack.daily_key_shown)
+        print(banner, flush=True)
         print(f"ready in {time.monotonic() - began:.1f} s", flush=True)
         stack.watch()
     except StopRequested as stop:

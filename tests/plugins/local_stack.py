@@ -15,6 +15,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,15 @@ class RunningStack:
 
     def ports(self) -> dict[str, int]:
         return dict(self.info["ports"])
+
+    def banner(self, timeout: float = 10.0) -> str:
+        """The launcher's output once its banner is complete (it follows the first 200)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.output.read_text(encoding="utf-8", errors="replace")
+            if "\nready in " in text or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
 
     def diagnostics(self) -> str:
         """Launcher output plus the tail of every child log, for failure messages."""

@@ -13,9 +13,11 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import requests
 
@@ -55,9 +57,36 @@ def _assert_secret_shape(secret: dict[str, Any]) -> None:
         values = value if isinstance(value, list) else [value]
         assert values
         assert all(isinstance(v, str) and v for v in values)
-    assert set(secret["links"]) == {"jwt_secret", "issuer", "audience", "jwks_url"}
+    assert set(secret["links"]) == {
+        "jwt_secret",
+        "issuer",
+        "audience",
+        "jwks_url",
+        "allowed_origins",
+    }
     assert isinstance(secret["signing_key"], str)
     assert secret["signing_key"]
+
+
+def _decode_links_jwt(token: str, links: dict[str, Any]) -> dict[str, Any]:
+    """Verify links_jwt as the service must (contract §2.3) and check its fixed claims."""
+    key = links["jwt_secret"][0] if isinstance(links["jwt_secret"], list) else links["jwt_secret"]
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key,
+        algorithms=["HS256"],
+        audience=links["audience"],
+        issuer=links["issuer"],
+        options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
+    )
+    assert claims["sub"] == "local-developer"
+    assert claims["email"] == "developer@example.com"
+    assert claims["scope"].split() == ["links:admin", "rooms:create"]
+    assert claims["nbf"] == claims["iat"]
+    assert claims["exp"] - claims["iat"] == 30 * 86_400
+    assert abs(claims["iat"] - time.time()) < 600
+    return claims
 
 
 def _listening(port: int) -> bool:
@@ -77,7 +106,7 @@ def test_stack_json_has_the_contract_keys_and_a_generated_secret(
     local_stack: RunningStack,
 ) -> None:
     info = json.loads(local_stack.stack_file.read_text())
-    assert {"api_url", "daily_api_url", "daily_api_key", "secret"} <= set(info)
+    assert {"api_url", "daily_api_url", "daily_api_key", "secret", "links_jwt"} <= set(info)
     secret = info["secret"]
     _assert_secret_shape(secret)
     assert info["daily_api_key"] == secret["daily_api_key"]
@@ -119,7 +148,10 @@ def test_local_secret_file_seeds_the_secret(tmp_path: Path) -> None:
         "daily_api_key": "file-daily-key-0123456789",
         "hooks": {name: f"file-{name}-token" for name in sorted(HOOKS)},
         "links": {
-            "jwt_secret": "file-jwt-secret",
+            "jwt_secret": [
+                "file-jwt-secret-new-0123456789abcdef",
+                "file-jwt-secret-old-0123456789abcdef",
+            ],
             "issuer": "https://idp.example.com/",
             "audience": "roomlinks-tests",
             "jwks_url": None,
@@ -140,6 +172,13 @@ def test_local_secret_file_seeds_the_secret(tmp_path: Path) -> None:
         assert requests.get(rooms, headers=auth, timeout=5).status_code == 200
         health = requests.get(f"{stack.api_url}/v1/health", timeout=5)
         assert health.status_code == 200
+        claims = _decode_links_jwt(stack.info["links_jwt"], seeded["links"])
+        assert claims["iss"] == "https://idp.example.com/"
+        with pytest.raises(jwt.InvalidSignatureError):  # signed with the current value only
+            jwt.decode(stack.info["links_jwt"], seeded["links"]["jwt_secret"][1], ["HS256"])
+        output = stack.banner()
+        assert seeded["daily_api_key"] not in output  # from a file: possibly real, so masked
+        assert "file…" in output
 
 
 def test_sigterm_stops_every_child_and_withdraws_stack_json(tmp_path: Path) -> None:
@@ -168,7 +207,9 @@ def test_a_child_dying_takes_the_whole_stack_down(tmp_path: Path) -> None:
     ("secret_text", "message"),
     [
         ("not json", b"is not JSON"),
-        ('{"hooks": {"zapier": "x"}, "links": {}, "signing_key": "k"}', b"hooks.google"),
+        ('{"hooks": {"zapier": "x"}, "links": {}, "signing_key": "k"}', b"links.issuer"),
+        ('{"hooks": {"zapier": "x"}, "links": {}, "signing_key": "k"}', b"links.audience"),
+        ('{"hooks": {"zapier": "x"}, "links": {}, "signing_key": "k"}', b"signing_key"),
     ],
 )
 def test_a_bad_secret_file_fails_before_anything_starts(
