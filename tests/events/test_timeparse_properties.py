@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from importlib import resources
 from itertools import pairwise
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -23,7 +24,12 @@ from chalicelib.events import google, graph, ical
 from chalicelib.events.timeparse import localize, resolve_zone
 from tests.events import utc
 
-IANA_ZONES = sorted(available_timezones())
+# The tz database's own keys: available_timezones() also lists host files such as "localtime"
+# (the server's zone), which are not zone names and are refused.
+IANA_ZONES = sorted(
+    available_timezones()
+    & set(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+)
 WINDOWS_ZONES = sorted(WINDOWS_TO_OLSON)
 EARLIEST = datetime(1970, 1, 2)
 LATEST = datetime(2100, 12, 30)
