@@ -1,7 +1,8 @@
 """Cal.com webhook (``{triggerEvent, createdAt, payload}``, version 2021-10-20) → ``CalendarEvent``.
 
-- ``BOOKING_CREATED`` → CREATE, ``BOOKING_RESCHEDULED`` → UPDATE, ``BOOKING_CANCELLED`` → CANCEL;
-  any other trigger is refused with ``unsupported-trigger``.
+- ``BOOKING_CREATED`` → CREATE, ``BOOKING_RESCHEDULED`` → UPDATE, ``BOOKING_CANCELLED`` → CANCEL.
+  ``PING`` (the "Ping test" button while setting up the webhook) and every other trigger
+  (``BOOKING_REQUESTED``, ``MEETING_ENDED``, …) carry nothing to act on: ``IgnoredDelivery``.
 - Identity is ``payload.uid``. A reschedule creates a booking with a new ``uid`` and names the
   old one in ``payload.rescheduleUid``, which becomes ``previous_event_id`` so the room moves.
 - Version is the envelope's ``createdAt`` (when Cal.com built this delivery).
@@ -23,6 +24,7 @@ from chalicelib.events.payload import (
     optional_object,
     optional_str,
     optional_time,
+    refusing_bad_input,
     required_str,
 )
 from chalicelib.events.people import make_person, person_from
@@ -36,6 +38,7 @@ _ACTIONS = {
 }
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     envelope = load_json_object(body)
     action = envelope_action(envelope, "triggerEvent", _ACTIONS)

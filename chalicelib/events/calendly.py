@@ -1,7 +1,12 @@
 """Calendly v2 webhook (``{event, created_at, created_by, payload}``) → ``CalendarEvent``.
 
-- ``invitee.created`` → CREATE, ``invitee.canceled`` → CANCEL; any other event is refused with
-  ``unsupported-trigger``.
+- ``invitee.created`` → CREATE, ``invitee.canceled`` → CANCEL. Any other event
+  (``invitee_no_show.created``, ``routing_form_submission.created``, …) carries no meeting to act
+  on: ``IgnoredDelivery`` (Calendly disables a subscription after 24 h of failed deliveries).
+- Group events: ``invitee.canceled`` while ``scheduled_event.status`` is still ``active`` (and
+  ``invitees_counter.active``, when given, is above 0) means one invitee left a meeting that goes
+  on: REMOVE_ATTENDEE with ``attendees`` = that invitee alone (times kept when present). Only
+  the meeting's own cancellation (status ``canceled``) or its last invitee's cancels it.
 - Identity is the meeting, ``payload.scheduled_event.uri`` (the full URI, as given), not the
   invitee: guests and hosts of one meeting share one room.
 - A reschedule fires both events, in no guaranteed order: ``invitee.canceled`` (with
@@ -28,6 +33,7 @@ from chalicelib.events.payload import (
     optional_object,
     optional_str,
     optional_time,
+    refusing_bad_input,
     required_str,
 )
 from chalicelib.events.people import make_person, person_from
@@ -41,19 +47,22 @@ _ACTIONS = {
 _INVITEES_SEGMENT = "/invitees/"
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     envelope = load_json_object(body)
     action = envelope_action(envelope, "event", _ACTIONS)
     version = make_version(updated=optional_time(envelope, "created_at"))
     payload = optional_object(envelope, "payload")
     meeting = optional_object(payload, "scheduled_event")
+    if action is EventAction.CANCEL and _meeting_goes_on(meeting):
+        action = EventAction.REMOVE_ATTENDEE
     event_id = required_str(meeting, "uri", label="payload.scheduled_event.uri")
     previous = _previous_meeting(payload) if action is EventAction.CREATE else None
     start, end = instant_span(
         meeting,
         "start_time",
         "end_time",
-        cancelled=action is EventAction.CANCEL,
+        cancelled=action is not EventAction.CREATE,
         where="payload.scheduled_event.",
     )
     return CalendarEvent(
@@ -65,9 +74,23 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         end=end,
         title=optional_str(meeting, "name"),
         organizer=_organizer(meeting),
-        attendees=tuple(_attendees(payload, meeting)),
+        attendees=tuple(
+            _leaving_invitee(payload)
+            if action is EventAction.REMOVE_ATTENDEE
+            else _attendees(payload, meeting)
+        ),
         previous_event_id=previous if previous != event_id else None,
     )
+
+
+def _meeting_goes_on(meeting: dict[str, Any]) -> bool:
+    """Still ``active`` with invitees left: one invitee of a group event cancelled."""
+    if (optional_str(meeting, "status") or "").lower() != "active":
+        return False
+    active = optional_object(meeting, "invitees_counter").get("active")
+    if isinstance(active, bool) or not isinstance(active, int):
+        return True  # not counted: the status alone decides
+    return active > 0
 
 
 def _previous_meeting(payload: dict[str, Any]) -> str | None:
@@ -94,6 +117,16 @@ def _organizer(meeting: dict[str, Any]) -> Person | None:
         email_key="user_email",
         name_key="user_name",
     )
+
+
+def _leaving_invitee(payload: dict[str, Any]) -> list[Person]:
+    invitee = make_person(optional_str(payload, "email"), optional_str(payload, "name"))
+    if invitee is None:
+        raise InvalidRequestError(
+            "payload.email is required when one invitee leaves a group event",
+            code="missing-field",
+        )
+    return [invitee]
 
 
 def _attendees(payload: dict[str, Any], meeting: dict[str, Any]) -> list[Person]:

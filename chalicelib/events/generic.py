@@ -1,21 +1,33 @@
-"""roomlinks' own signed format (Standard Webhooks envelope, contract §2.2 ``generic``)."""
+"""roomlinks' own signed format (Standard Webhooks envelope, contract §2.2 ``generic``).
+
+- ``type`` ``calendar_event.created|updated|cancelled``; any other type is our sender's mistake
+  and refused (``unsupported-type``), unlike vendors' extra triggers.
+- ``timestamp`` (RFC 3339, or Unix seconds) is the version; NaN, infinities and values outside
+  1900..2199 are ``time-out-of-range``.
+- ``data.rrule`` (optional, ``FREQ=WEEKLY;BYDAY=MO`` or ``RRULE:…``) makes a recurring series
+  from ``data.start``/``data.end`` as its first occurrence, repeating at that wall-clock time
+  in ``data.time_zone`` (UTC when none is given).
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.model import CalendarEvent, EventAction, Person, Recurrence, make_version
 from chalicelib.events.payload import (
     envelope_action,
     load_json_object,
     optional_list,
     optional_object,
     optional_str,
+    refusing_bad_input,
     required_str,
 )
-from chalicelib.events.timeparse import parse_datetime
+from chalicelib.events.recurrence_rules import series_from_rule
+from chalicelib.events.timeparse import bounded, instant_of, out_of_range, read_datetime
 
 SOURCE = "generic"
 _ACTIONS = {
@@ -25,16 +37,22 @@ _ACTIONS = {
 }
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     del content_type  # always JSON
     envelope = load_json_object(body)
-    action = envelope_action(envelope, "type", _ACTIONS, code="unsupported-type")
+    action = envelope_action(envelope, "type", _ACTIONS, refuse_others_with="unsupported-type")
     data = optional_object(envelope, "data")
     zone = optional_str(data, "time_zone")
     start = end = None
+    recurrence: Recurrence | None = None
     if action is not EventAction.CANCEL or ("start" in data and "end" in data):
-        start = parse_datetime(data.get("start"), zone, field="data.start")
-        end = parse_datetime(data.get("end"), zone, field="data.end")
+        written = read_datetime(data.get("start"), field="data.start")
+        start = instant_of(written, zone, field="data.start")
+        end = instant_of(read_datetime(data.get("end"), field="data.end"), zone, field="data.end")
+        rule = optional_str(data, "rrule")
+        if rule is not None and action is not EventAction.CANCEL:
+            recurrence = series_from_rule(rule, written, start, end, zone)
     organizer = optional_object(data, "organizer")
     return CalendarEvent(
         source=SOURCE,
@@ -53,6 +71,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
             else None
         ),
         attendees=tuple(_person(item) for item in optional_list(data, "attendees")),
+        recurrence=recurrence,
     )
 
 
@@ -69,5 +88,10 @@ def _timestamp(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    return parse_datetime(value, "UTC", field="timestamp")
+        if not math.isfinite(value):
+            raise out_of_range("timestamp")
+        try:
+            return bounded(datetime.fromtimestamp(value, UTC), "timestamp")
+        except (OverflowError, ValueError, OSError):  # beyond what the platform's time_t holds
+            raise out_of_range("timestamp") from None
+    return instant_of(read_datetime(value, field="timestamp"), "UTC", field="timestamp")

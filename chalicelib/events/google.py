@@ -1,9 +1,13 @@
 """Google Calendar API v3 Event resource → ``CalendarEvent`` (source ``google``).
 
 - Identity is ``id``. An occurrence of a recurring series has its own instance id
-  (``<series>_<start>``); ``recurringEventId`` and ``iCalUID`` name the whole series and are
-  not used. A recurring master (one with ``recurrence``) is read as its first occurrence,
-  which is what its ``start``/``end`` describe.
+  (``<series>_<start>``) and stays a single booking; its ``recurringEventId`` and
+  ``originalStartTime`` become ``series_event_id``/``original_start`` (the slot the series
+  skips). ``iCalUID`` is not used.
+- A recurring master (one with ``recurrence``: ``RRULE:``, ``RDATE``, ``EXDATE`` lines) is a
+  series whose first occurrence is ``start``/``end``; it repeats at that wall-clock time in
+  ``start.timeZone``, which Google requires for recurring events (``missing-time-zone``
+  without it).
 - ``status: "cancelled"`` cancels. A deleted-event stub (``id``, ``status``, ``etag``) is a
   cancellation with no times and no version. A cancellation carries its times only when both
   are timed (``dateTime``); an all-day or time-less one carries none.
@@ -20,21 +24,24 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.model import CalendarEvent, EventAction, Person, Recurrence, make_version
 from chalicelib.events.payload import (
     load_json_object,
     optional_list,
     optional_object,
     optional_str,
     optional_time,
+    refusing_bad_input,
     required_str,
 )
 from chalicelib.events.people import as_object, make_person
-from chalicelib.events.timeparse import parse_datetime
+from chalicelib.events.recurrence_rules import series_from_lines
+from chalicelib.events.timeparse import parse_datetime, read_datetime, resolve_zone
 
 SOURCE = "google"
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     event = load_json_object(body)
     event_id = required_str(event, "id")
@@ -61,6 +68,9 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
             optional_str(organizer, "email"), optional_str(organizer, "displayName")
         ),
         attendees=tuple(_attendees(event)),
+        recurrence=None if cancelled else _series(event, start, end),
+        series_event_id=optional_str(event, "recurringEventId"),
+        original_start=_original_start(event),
     )
 
 
@@ -89,6 +99,33 @@ def _when(value: dict[str, Any], field: str) -> datetime:
     if text is None:
         raise InvalidRequestError(f"{field}.dateTime is required", code="missing-field")
     return parse_datetime(text, optional_str(value, "timeZone"), field=f"{field}.dateTime")
+
+
+def _series(
+    event: dict[str, Any], start: datetime | None, end: datetime | None
+) -> Recurrence | None:
+    lines = optional_list(event, "recurrence")
+    if not lines or start is None or end is None:
+        return None
+    first = optional_object(event, "start")
+    zone = optional_str(first, "timeZone")
+    if zone is None:
+        raise InvalidRequestError(
+            "a recurring event needs start.timeZone", code="missing-time-zone"
+        )
+    written = read_datetime(first.get("dateTime"), field="start.dateTime")
+    return series_from_lines(lines, written, start, end, resolve_zone(zone))
+
+
+def _original_start(event: dict[str, Any]) -> datetime | None:
+    """An instance's slot in its series (None for an all-day slot or a lone event)."""
+    if optional_str(event, "recurringEventId") is None:
+        return None
+    original = optional_object(event, "originalStartTime")
+    text = optional_str(original, "dateTime")
+    if text is None:
+        return None
+    return parse_datetime(text, optional_str(original, "timeZone"), field="originalStartTime")
 
 
 def _attendees(event: dict[str, Any]) -> list[Person]:

@@ -7,7 +7,11 @@
   carries its times only when they are timed.
 - Graph has no revision counter: every delivery that is not a cancellation is CREATE, and the
   service orders deliveries by ``version`` (``lastModifiedDateTime``), which also makes a later
-  delivery an update. A series master (``type: seriesMaster``) is read as its first occurrence.
+  delivery an update.
+- A series master (``type: seriesMaster`` with ``recurrence``) is a recurring series whose
+  first occurrence is ``start``/``end`` (``graph_recurrence`` translates its pattern and
+  range and picks its zone). An ``occurrence`` or ``exception`` stays a single booking; its
+  ``seriesMasterId`` and ``originalStart`` become ``series_event_id``/``original_start``.
 - Attendees of ``type: "resource"`` (rooms, equipment) are dropped.
 """
 
@@ -17,21 +21,25 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidRequestError
-from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
+from chalicelib.events.graph_recurrence import graph_rule, graph_series_zone
+from chalicelib.events.model import CalendarEvent, EventAction, Person, Recurrence, make_version
 from chalicelib.events.payload import (
     load_json_object,
     optional_list,
     optional_object,
     optional_str,
     optional_time,
+    refusing_bad_input,
     required_str,
 )
 from chalicelib.events.people import as_object, make_person
-from chalicelib.events.timeparse import parse_datetime
+from chalicelib.events.recurrence_rules import make_recurrence
+from chalicelib.events.timeparse import parse_datetime, resolve_zone
 
 SOURCE = "graph"
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     event = load_json_object(body)
     event_id = required_str(event, "id")
@@ -49,6 +57,9 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         title=optional_str(event, "subject"),
         organizer=make_person(optional_str(organizer, "address"), optional_str(organizer, "name")),
         attendees=tuple(_attendees(event)),
+        recurrence=None if cancelled else _series(event, start, end),
+        series_event_id=_series_master(event),
+        original_start=optional_time(event, "originalStart") if _series_master(event) else None,
     )
 
 
@@ -68,6 +79,26 @@ def _when(value: dict[str, Any], field: str) -> datetime:
     if text is None:
         raise InvalidRequestError(f"{field}.dateTime is required", code="missing-field")
     return parse_datetime(text, optional_str(value, "timeZone"), field=f"{field}.dateTime")
+
+
+def _series(
+    event: dict[str, Any], start: datetime | None, end: datetime | None
+) -> Recurrence | None:
+    recurrence = optional_object(event, "recurrence")
+    if optional_str(event, "type") != "seriesMaster" or not recurrence or not (start and end):
+        return None
+    zone = resolve_zone(graph_series_zone(event))
+    rule = graph_rule(recurrence)
+    return make_recurrence(
+        start.astimezone(zone).replace(tzinfo=None), end - start, zone, rrules=[rule]
+    )
+
+
+def _series_master(event: dict[str, Any]) -> str | None:
+    """The series of an ``occurrence``/``exception`` delivered on its own."""
+    if optional_str(event, "type") not in {"occurrence", "exception"}:
+        return None
+    return optional_str(event, "seriesMasterId")
 
 
 def _attendees(event: dict[str, Any]) -> list[Person]:

@@ -1,27 +1,56 @@
-"""The one normalized shape every inbound source is parsed into."""
+"""The one normalized shape every inbound source is parsed into, and the limits it obeys.
+
+Limits (contract §2.2 refusals; README "Supported limits"):
+- every instant lies in [1900, 2200) (``timeparse``), so window arithmetic never overflows;
+- an event lasts at most ``MAX_DURATION`` (7 days; a longer one is ``too-long``) and starts
+  within ``DEFAULT_HORIZON`` (730 days) of now (``too-far-ahead``);
+- at most ``MAX_ATTENDEES`` (1,000) attendees after de-duplication (413 ``too-many-attendees``);
+- a version's sequence is 0..``MAX_SEQUENCE`` (10**6), so a version stays under 10**20,
+  well inside DynamoDB's 38 significant digits.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.errors import InvalidRequestError
+from chalicelib.errors import InvalidRequestError, PayloadTooLargeError
+from chalicelib.events.timeparse import EARLIEST, LATEST, bounded
 
+MAX_ATTENDEES = 1000
+MAX_SEQUENCE = 10**6
+MAX_DURATION = timedelta(days=7)
+DEFAULT_HORIZON = timedelta(days=730)
 # A version is one integer so DynamoDB can compare it in a condition expression:
-# the source's sequence number first, then its modification time in milliseconds.
+# the source's sequence number first, then its modification time in milliseconds
+# (below 10**13 for any instant before 2200).
 _MS_PER_SEQUENCE = 10**13
+
+
+class IgnoredDelivery(Exception):  # not an error: an authenticated no-op
+    """An authenticated delivery with no meeting to act on (a ping, another trigger, a reply).
+
+    The intake answers 200 ``{"outcome": "ignored", "reason": reason}``; ``reason`` is short
+    human text built from the sender's event type only, never from secrets.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def make_version(sequence: int | None = None, updated: datetime | None = None) -> int | None:
     """Order versions of one event by (sequence, updated); None when the source gives neither."""
     if sequence is None and updated is None:
         return None
-    if sequence is not None and sequence < 0:
-        raise InvalidRequestError("sequence must not be negative", code="invalid-version")
-    millis = int(updated.timestamp() * 1000) if updated is not None else 0
+    if sequence is not None and not 0 <= sequence <= MAX_SEQUENCE:
+        raise InvalidRequestError(
+            f"sequence must be between 0 and {MAX_SEQUENCE}", code="invalid-version"
+        )
+    millis = int(bounded(updated, "updated").timestamp() * 1000) if updated is not None else 0
     return (sequence or 0) * _MS_PER_SEQUENCE + max(millis, 0)
 
 
@@ -29,6 +58,9 @@ class EventAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     CANCEL = "cancel"
+    # One attendee left a meeting that goes on (a Calendly group event): ``attendees`` holds
+    # exactly who left; the booking keeps its room for everyone else.
+    REMOVE_ATTENDEE = "remove-attendee"
 
 
 class Person(BaseModel):
@@ -69,6 +101,61 @@ class EventOverrides(BaseModel):
     privacy: Literal["private", "public"] | None = None
 
 
+def _utc_in_range(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("times must carry a zone")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("time out of the supported range (1900 to 2199)")
+    return value.astimezone(UTC)
+
+
+class Recurrence(BaseModel):
+    """A recurring series, complete enough to expand later without the original body.
+
+    Stored with the booking as JSON (``model_dump_json`` / ``model_validate_json``) and
+    expanded by ``chalicelib.events.recurrence``. Occurrences start at ``local_start``'s
+    wall-clock time in the series' zone: ``zone`` (a tz database key or ``UTC``) or, when the
+    body defined its own, ``vtimezone`` (that VTIMEZONE as iCalendar text).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    local_start: datetime  # the first occurrence's wall-clock start, naive
+    duration_seconds: int = Field(gt=0, le=int(MAX_DURATION.total_seconds()))
+    zone: str | None = Field(default=None, max_length=64)
+    vtimezone: str | None = Field(default=None, max_length=20_000)
+    rrules: tuple[str, ...] = Field(default=(), max_length=8)  # RRULE values, no "RRULE:"
+    rdates: tuple[datetime, ...] = Field(default=(), max_length=1000)  # extra starts, UTC
+    exdates: tuple[datetime, ...] = Field(default=(), max_length=1000)  # excluded starts, UTC
+    # Original starts (UTC) of occurrences overridden or cancelled on their own: each is its
+    # own booking, so the series skips it.
+    skipped: tuple[datetime, ...] = Field(default=(), max_length=1000)
+
+    @field_validator("local_start")
+    @classmethod
+    def _naive(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("local_start is a wall-clock time without a zone")
+        if not EARLIEST.replace(tzinfo=None) <= value < LATEST.replace(tzinfo=None):
+            raise ValueError("local_start out of the supported range (1900 to 2199)")
+        return value
+
+    @field_validator("rdates", "exdates", "skipped")
+    @classmethod
+    def _instants(cls, values: tuple[datetime, ...]) -> tuple[datetime, ...]:
+        return tuple(sorted({_utc_in_range(value) for value in values}))
+
+    @model_validator(mode="after")
+    def _one_zone(self) -> Self:
+        if (self.zone is None) == (self.vtimezone is None):
+            raise ValueError("a series needs exactly one of zone and vtimezone")
+        return self
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(seconds=self.duration_seconds)
+
+
 class CalendarEvent(BaseModel):
     """One version of one meeting, from any source, with times in UTC."""
 
@@ -86,15 +173,18 @@ class CalendarEvent(BaseModel):
     # Booking id (same source) this event replaces after a reschedule to a new id.
     previous_event_id: str | None = None
     overrides: EventOverrides = EventOverrides()
+    # A recurring series: start/end above are its first occurrence until ``resolve`` moves
+    # them to the next one not yet over.
+    recurrence: Recurrence | None = None
+    # A single occurrence of a series, delivered on its own: the series' event id and the
+    # occurrence's original start (UTC), the slot the series booking must skip.
+    series_event_id: str | None = Field(default=None, max_length=1024)
+    original_start: datetime | None = None
 
-    @field_validator("start", "end")
+    @field_validator("start", "end", "original_start")
     @classmethod
     def _aware_utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("times must carry a zone")
-        return value.astimezone(UTC)
+        return None if value is None else _utc_in_range(value)
 
     @model_validator(mode="after")
     def _normalize_people(self) -> Self:
@@ -106,8 +196,13 @@ class CalendarEvent(BaseModel):
                 continue
             seen.add(person.key)
             kept.append(person)
+        if len(kept) > MAX_ATTENDEES:
+            # Not a ValueError: pydantic lets it through, so the sender gets 413, not 400.
+            raise PayloadTooLargeError(
+                f"at most {MAX_ATTENDEES} attendees per event", code="too-many-attendees"
+            )
         object.__setattr__(self, "attendees", tuple(kept))
-        if self.action is not EventAction.CANCEL and (self.start is None or self.end is None):
+        if self.action in _NEEDS_TIMES and (self.start is None or self.end is None):
             raise ValueError("start and end are required")
         return self
 
@@ -122,11 +217,27 @@ class CalendarEvent(BaseModel):
         return f"{self.source}:{self.previous_event_id}"
 
 
-def check_schedule(event: CalendarEvent, now: datetime) -> None:
-    """Refuse what cannot get a room: end ≤ start, or a meeting already over."""
-    if event.action is EventAction.CANCEL or event.start is None or event.end is None:
+_NEEDS_TIMES = frozenset({EventAction.CREATE, EventAction.UPDATE})
+
+
+def check_schedule(
+    event: CalendarEvent, now: datetime, *, horizon: timedelta = DEFAULT_HORIZON
+) -> None:
+    """Refuse what cannot get a room: end ≤ start, too long, already over, too far ahead.
+
+    A series must be resolved to its next occurrence first (``recurrence.resolve``).
+    """
+    if event.action not in _NEEDS_TIMES or event.start is None or event.end is None:
         return
     if event.end <= event.start:
         raise InvalidRequestError("the event ends before it starts", code="end-before-start")
+    if event.end - event.start > MAX_DURATION:
+        raise InvalidRequestError(
+            f"an event may last at most {MAX_DURATION.days} days", code="too-long"
+        )
     if event.end <= now:
         raise InvalidRequestError("the event is already over", code="event-ended")
+    if event.start > now + horizon:
+        raise InvalidRequestError(
+            f"the event starts more than {horizon.days} days from now", code="too-far-ahead"
+        )

@@ -1,16 +1,52 @@
-"""Small readers shared by the parsers: a JSON object from raw bytes, typed field access."""
+"""Small readers shared by the parsers: a JSON object from raw bytes, typed field access,
+and ``refusing_bad_input``, the guard every parser's ``parse`` wears."""
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from chalicelib.errors import InvalidRequestError, JsonParsingError
+from chalicelib.events.model import CalendarEvent, IgnoredDelivery
 from chalicelib.events.timeparse import parse_datetime
 
 T = TypeVar("T")
+Parser = Callable[[bytes, str | None], CalendarEvent]
+
+
+def refusing_bad_input(parse: Parser) -> Parser:
+    """Whatever a body makes the standard library or pydantic raise becomes a 400.
+
+    Parsers raise ``RoomlinksError`` for what they check; this catches what they cannot
+    foresee (a value out of a library's range, an unknown codec, nesting too deep), so no body
+    ever yields a 5xx. The info never quotes the exception: it may hold the body's text.
+    """
+
+    @functools.wraps(parse)
+    def guarded(body: bytes, content_type: str | None) -> CalendarEvent:
+        try:
+            return parse(body, content_type)
+        except ValidationError as exc:
+            raise InvalidRequestError(describe_validation(exc), code="invalid-field") from None
+        except RecursionError:
+            raise JsonParsingError("the body is nested too deeply") from None
+        except (ValueError, OverflowError, LookupError):  # UnicodeError is a ValueError
+            raise InvalidRequestError(
+                "a value in the body is malformed or out of range", code="invalid-value"
+            ) from None
+
+    return guarded
+
+
+def describe_validation(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    return f"invalid {where}: {first.get('msg', 'invalid value')}"[:300]
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
@@ -19,6 +55,8 @@ def load_json_object(body: bytes) -> dict[str, Any]:
         parsed = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise JsonParsingError("the body is not valid JSON") from None
+    except RecursionError:  # nesting deeper than the interpreter's stack
+        raise JsonParsingError("the body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise InvalidRequestError("the body must be a JSON object", code="not-an-object")
     return parsed
@@ -92,11 +130,18 @@ def envelope_action(
     key: str,
     actions: Mapping[str, T],
     *,
-    code: str = "unsupported-trigger",
+    refuse_others_with: str | None = None,
 ) -> T:
-    """The action a webhook envelope's event type stands for; other types are refused."""
+    """The action a webhook envelope's event type stands for.
+
+    Another type is a delivery with nothing to act on (``IgnoredDelivery``): vendors send
+    pings and triggers the subscriber never asked for. For our own format
+    (``refuse_others_with`` set) it is the sender's mistake, refused with that code.
+    """
     kind = required_str(envelope, key)
     action = actions.get(kind)
-    if action is None:
-        raise InvalidRequestError(f"unsupported {key} {kind[:60]!r}", code=code)
-    return action
+    if action is not None:
+        return action
+    if refuse_others_with is not None:
+        raise InvalidRequestError(f"unsupported {key} {kind[:60]!r}", code=refuse_others_with)
+    raise IgnoredDelivery(f"{key} {kind[:60]!r} carries no meeting to act on")

@@ -3,7 +3,9 @@
 Zap authors map fields freely, so this parser accepts the spellings the contract lists:
 ``id``/``event_id``, ``title``/``summary``, ``start``/``start__dateTime`` (a time with no
 offset read in ``timezone``/``start__timeZone``), attendees as objects, strings or one
-comma-joined string, and ``status``/``action`` for cancellations.
+comma-joined string, and ``status``/``action`` for cancellations. An optional ``rrule``
+(``FREQ=WEEKLY;BYDAY=MO`` or ``RRULE:…``) makes a recurring series from ``start``/``end`` as its
+first occurrence, repeating at that wall-clock time in ``timezone`` (UTC when none is given).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from chalicelib.events.model import (
     EventAction,
     EventOverrides,
     Person,
+    Recurrence,
     make_version,
 )
-from chalicelib.events.payload import load_json_object
-from chalicelib.events.timeparse import is_date_only, parse_datetime
+from chalicelib.events.payload import load_json_object, refusing_bad_input
+from chalicelib.events.recurrence_rules import series_from_rule
+from chalicelib.events.timeparse import is_date_only, parse_datetime, read_datetime
 
 SOURCE = "zapier"
 _CANCEL_WORDS = frozenset({"cancelled", "canceled", "cancel", "deleted", "delete"})
@@ -29,6 +33,7 @@ _UPDATE_WORDS = frozenset({"updated", "update", "rescheduled", "reschedule"})
 _PRIVACY = frozenset({"private", "public"})
 
 
+@refusing_bad_input
 def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     fields = _flatten(_decode(body, content_type))
     event_id = _first(fields, "id", "event_id", "event__id")
@@ -63,6 +68,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         organizer=organizer,
         attendees=tuple(_attendees(fields.get("attendees"))),
         overrides=_overrides(fields),
+        recurrence=_series(fields, start, end),
     )
 
 
@@ -129,6 +135,15 @@ def _times(fields: dict[str, Any]) -> tuple[Any, Any]:
         parse_datetime(start_text, zone, field="start"),
         parse_datetime(end_text, end_zone, field="end"),
     )
+
+
+def _series(fields: dict[str, Any], start: Any, end: Any) -> Recurrence | None:
+    rule = _first(fields, "rrule")
+    if rule is None or start is None or end is None:
+        return None
+    written = read_datetime(_first(fields, "start__dateTime", "start"), field="start")
+    zone = _first(fields, "timezone", "time_zone", "start__timeZone")
+    return series_from_rule(rule, written, start, end, zone)
 
 
 def _version(fields: dict[str, Any]) -> int | None:

@@ -10,9 +10,8 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import calcom
-from chalicelib.events.model import EventAction, Person, make_version
-from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, utc
+from chalicelib.events.model import EventAction, IgnoredDelivery, Person, make_version
+from tests.events import NOW, fixture, intake, utc
 
 SOURCE = "calcom"
 JSON = "application/json"
@@ -81,9 +80,16 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_missing_uid.json": (InvalidRequestError, "missing-field"),
     # Cal.com sends UTC instants; a time without an offset has no zone to be read in
     "refuse_missing_offset.json": (InvalidRequestError, "missing-time-zone"),
-    "refuse_unsupported_trigger.json": (InvalidRequestError, "unsupported-trigger"),
     # the Zapier app's flat body has neither triggerEvent nor uid
     "refuse_zapier_flat.json": (InvalidRequestError, "missing-field"),
+}
+
+
+# Authenticated deliveries with no meeting to act on: answered 200 "ignored" by the intake.
+IGNORED: dict[str, str] = {
+    # the "Ping test" button while setting up the webhook (cal.com's testTrigger body)
+    "ignore_ping.json": "triggerEvent 'PING' carries no meeting to act on",
+    "ignore_meeting_ended.json": "triggerEvent 'MEETING_ENDED' carries no meeting to act on",
 }
 
 
@@ -116,12 +122,24 @@ def _envelope(trigger: str = "BOOKING_CREATED", **payload: Any) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "trigger", ["BOOKING_REQUESTED", "BOOKING_PAID", "PING", "booking_created"]
+    "trigger", ["BOOKING_REQUESTED", "BOOKING_PAID", "PING", "booking_created", "FORM_SUBMITTED"]
 )
-def test_other_triggers_are_unsupported(trigger: str) -> None:
-    with pytest.raises(InvalidRequestError) as caught:
+def test_other_triggers_are_ignored(trigger: str) -> None:
+    with pytest.raises(IgnoredDelivery) as caught:
         calcom.parse(_envelope(trigger), JSON)
-    assert caught.value.code == "unsupported-trigger"
+    assert caught.value.reason == f"triggerEvent {trigger!r} carries no meeting to act on"
+
+
+def test_a_ping_with_an_empty_payload_is_ignored() -> None:
+    body = b'{"triggerEvent": "PING", "payload": {}}'
+    with pytest.raises(IgnoredDelivery):
+        calcom.parse(body, JSON)
+
+
+def test_a_missing_trigger_is_still_refused() -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        calcom.parse(b'{"payload": {}}', JSON)
+    assert caught.value.code == "missing-field"
 
 
 def test_reschedule_uid_is_ignored_outside_a_reschedule() -> None:
@@ -150,6 +168,6 @@ def test_two_hundred_attendees() -> None:
         {"email": f"seat{i:03d}@example.org", "name": f"Seat {i} ✨", "timeZone": "UTC"}
         for i in range(200)
     ]
-    event = parse_event(SOURCE, _envelope(attendees=attendees), JSON, NOW)
+    event = intake(SOURCE, _envelope(attendees=attendees), JSON, NOW)
     assert [a.email for a in event.attendees] == [f"seat{i:03d}@example.org" for i in range(200)]
     assert event.attendees[0].name == "Seat 0 ✨"

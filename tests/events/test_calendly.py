@@ -10,9 +10,8 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import calendly
-from chalicelib.events.model import EventAction, Person, make_version
-from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, utc
+from chalicelib.events.model import EventAction, IgnoredDelivery, Person, make_version
+from tests.events import NOW, fixture, intake, utc
 
 SOURCE = "calendly"
 JSON = "application/json"
@@ -72,6 +71,30 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # old_invitee on a cancellation does not move anything
         "previous_event_id": None,
     },
+    "group_invitee_canceled.json": {
+        # one of two invitees leaves a group event that stays active: only she is removed
+        "event_id": "https://api.calendly.com/scheduled_events/GROUP00000000001",
+        "action": EventAction.REMOVE_ATTENDEE,
+        "version": make_version(updated=utc(2027, 11, 2, 9, 15, 0, 250000)),
+        "start": utc(2027, 12, 9, 16, 0),
+        "end": utc(2027, 12, 9, 17, 0),
+        "title": "Onboarding Workshop",
+        "organizer": HOST,
+        "attendees": (Person(email="rosa@example.org", name="Rosa Diaz"),),
+        "previous_event_id": None,
+    },
+    "group_last_invitee_canceled.json": {
+        # the last active invitee leaves: the meeting is cancelled for everyone
+        "event_id": "https://api.calendly.com/scheduled_events/GROUP00000000001",
+        "action": EventAction.CANCEL,
+        "version": make_version(updated=utc(2027, 11, 3, 10, 0)),
+        "start": utc(2027, 12, 9, 16, 0),
+        "end": utc(2027, 12, 9, 17, 0),
+        "title": "Onboarding Workshop",
+        "organizer": HOST,
+        "attendees": (Person(email="tom@example.org", name="Tom Reyes"),),
+        "previous_event_id": None,
+    },
     "unicode.json": {
         "event_id": "https://api.calendly.com/scheduled_events/UNICODE0000000001",
         "action": EventAction.CREATE,
@@ -96,8 +119,15 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_missing_uri.json": (InvalidRequestError, "missing-field"),
     # Calendly sends UTC instants; a time without an offset has no zone to be read in
     "refuse_missing_offset.json": (InvalidRequestError, "missing-time-zone"),
-    "refuse_unsupported_trigger.json": (InvalidRequestError, "unsupported-trigger"),
     "refuse_bad_old_invitee.json": (InvalidRequestError, "invalid-field"),
+}
+
+
+IGNORED: dict[str, str] = {
+    "ignore_invitee_no_show.json": "event 'invitee_no_show.created' carries no meeting to act on",
+    "ignore_routing_form_submission.json": (
+        "event 'routing_form_submission.created' carries no meeting to act on"
+    ),
 }
 
 
@@ -134,12 +164,72 @@ def _webhook(event: str = "invitee.created", **payload: Any) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "event", ["invitee_no_show.created", "routing_form_submission.created", "invitee.updated"]
+    "event",
+    [
+        "invitee_no_show.created",
+        "invitee_no_show.deleted",
+        "routing_form_submission.created",
+        "invitee.updated",
+    ],
 )
-def test_other_events_are_unsupported(event: str) -> None:
-    with pytest.raises(InvalidRequestError) as caught:
+def test_other_events_are_ignored(event: str) -> None:
+    with pytest.raises(IgnoredDelivery) as caught:
         calendly.parse(_webhook(event), JSON)
-    assert caught.value.code == "unsupported-trigger"
+    assert caught.value.reason == f"event {event!r} carries no meeting to act on"
+
+
+def _group_cancel(status: object, counter: object) -> bytes:
+    meeting = {
+        "uri": "https://api.calendly.com/scheduled_events/TEST000000000001",
+        "start_time": "2027-12-06T20:00:00.000000Z",
+        "end_time": "2027-12-06T20:30:00.000000Z",
+        "status": status,
+        "event_guests": [{"email": "guest@example.net"}],
+    }
+    if counter is not None:
+        meeting["invitees_counter"] = {"active": counter, "limit": 5, "total": 3}
+    return _webhook("invitee.canceled", scheduled_event=meeting)
+
+
+@pytest.mark.parametrize(
+    ("status", "active_invitees", "action"),
+    [
+        ("active", 2, EventAction.REMOVE_ATTENDEE),
+        ("active", None, EventAction.REMOVE_ATTENDEE),  # not counted: the status decides
+        ("active", 0, EventAction.CANCEL),  # the last invitee left
+        ("canceled", 2, EventAction.CANCEL),  # the host cancelled the meeting itself
+        (None, None, EventAction.CANCEL),
+    ],
+)
+def test_only_the_meeting_own_cancellation_cancels(
+    status: object, active_invitees: object, action: EventAction
+) -> None:
+    event = calendly.parse(_group_cancel(status, active_invitees), JSON)
+    assert event.action is action
+    if action is EventAction.REMOVE_ATTENDEE:
+        # only the leaving invitee, not the guests who stay
+        assert event.attendees == (Person(email="invitee@example.com", name="In Vitee"),)
+
+
+def test_a_leaving_invitee_keeps_times_only_when_sent() -> None:
+    body = json.loads(_group_cancel("active", 1))
+    del body["payload"]["scheduled_event"]["start_time"]
+    event = calendly.parse(json.dumps(body).encode(), JSON)
+    assert (event.action, event.start, event.end) == (EventAction.REMOVE_ATTENDEE, None, None)
+
+
+def test_a_leaving_invitee_needs_an_address() -> None:
+    body = json.loads(_group_cancel("active", 1))
+    del body["payload"]["email"]
+    with pytest.raises(InvalidRequestError) as caught:
+        calendly.parse(json.dumps(body).encode(), JSON)
+    assert caught.value.code == "missing-field"
+
+
+def test_removing_an_attendee_is_not_checked_against_the_clock() -> None:
+    # the meeting may be over by the time Calendly delivers; nothing is scheduled anyway
+    event = intake(SOURCE, _group_cancel("active", 1), JSON, utc(2028, 1, 1))
+    assert event.action is EventAction.REMOVE_ATTENDEE
 
 
 def test_no_hosts_means_no_organizer() -> None:
@@ -156,6 +246,6 @@ def test_two_hundred_guests() -> None:
         {"email": f"guest{i:03d}@example.net", "created_at": "2027-10-15T18:28:59.000000Z"}
         for i in range(199)
     ]
-    event = parse_event(SOURCE, json.dumps(body).encode(), JSON, NOW)
+    event = intake(SOURCE, json.dumps(body).encode(), JSON, NOW)
     expected = ["invitee@example.com"] + [f"guest{i:03d}@example.net" for i in range(199)]
     assert [a.email for a in event.attendees] == expected

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import google
-from chalicelib.events.model import EventAction, Person, make_version
-from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, utc
+from chalicelib.events.model import EventAction, Person, Recurrence, make_version
+from tests.events import NOW, fixture, intake, utc
 
 SOURCE = "google"
 JSON = "application/json"
@@ -60,6 +60,29 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "organizer": Person(email="maria@example.com", name="María García"),
         "attendees": (Person(email="dev@example.com", name="Dev Patel"),),
         "previous_event_id": None,
+        # one instance stays a single booking; it names its series and its slot
+        "series_event_id": "4h8q0vl2r5mkd3b1ej6s9c7t0a",
+        "original_start": utc(2027, 12, 1, 17, 0),
+    },
+    "recurring_weekly_new_york.json": {
+        # Tuesdays 10:00 New York since 9 March (EST, 15:00Z); 1 June is an EXDATE, so on
+        # 1 June the series serves 8 June, 10:00 EDT = 14:00Z
+        "event_id": "9f3k2m1n0p8q7r6s5t4u3v2w1x",
+        "action": EventAction.UPDATE,
+        "version": make_version(1, utc(2027, 5, 20, 9, 30)),
+        "start": utc(2027, 6, 8, 14, 0),
+        "end": utc(2027, 6, 8, 14, 45),
+        "title": "Platform standup",
+        "organizer": PRIYA,
+        "attendees": (Person(email="li.wei@example.net", name="Li Wei"),),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 3, 9, 10, 0),
+            duration_seconds=45 * 60,
+            zone="America/New_York",
+            rrules=("FREQ=WEEKLY;WKST=SU;BYDAY=TU",),
+            exdates=(utc(2027, 6, 1, 14, 0),),
+        ),
     },
     "cancelled_stub.json": {
         "event_id": "5v1q3b8ti2k6vuf0m9o7c3nq4g",
@@ -129,6 +152,8 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_missing_id.json": (InvalidRequestError, "missing-field"),
     "refuse_unknown_zone.json": (InvalidRequestError, "unknown-time-zone"),
     "refuse_missing_time_zone.json": (InvalidRequestError, "missing-time-zone"),
+    # Google requires start.timeZone on recurring events: the zone the series repeats in
+    "refuse_recurring_without_zone.json": (InvalidRequestError, "missing-time-zone"),
 }
 
 
@@ -213,6 +238,6 @@ def test_two_hundred_attendees() -> None:
     ]
     attendees.insert(0, {"email": "org@example.com", "organizer": True, "self": True})
     body = _event(organizer={"email": "org@example.com"}, attendees=attendees)
-    event = parse_event(SOURCE, body, JSON, NOW)
+    event = intake(SOURCE, body, JSON, NOW)
     assert [a.email for a in event.attendees] == [f"person{i:03d}@example.com" for i in range(200)]
     assert event.attendees[199].name == "Person 199 👋"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import graph
-from chalicelib.events.model import EventAction, Person, make_version
-from chalicelib.events.registry import parse_event
-from tests.events import NOW, fixture, utc
+from chalicelib.events.model import EventAction, Person, Recurrence, make_version
+from tests.events import NOW, fixture, intake, utc
 
 SOURCE = "graph"
 JSON = "application/json"
@@ -48,6 +48,47 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # an entry without an address (e.g. a distribution list) cannot get a link: skipped
         "attendees": (Person(email="customer@fabrikam.com", name="customer@fabrikam.com"),),
         "previous_event_id": None,
+        # an occurrence stays a single booking; Graph gave no originalStart here
+        "series_event_id": "AAMkADAGAAAAAA==",
+    },
+    "series_master_weekly.json": {
+        # Mondays from 1 March, 17:00Z = 12:00 EST; the series repeats at 12:00 New York,
+        # so on Tuesday 1 June it serves Monday 7 June, 12:00 EDT = 16:00Z
+        "event_id": "AAMkAGI1AAAt9AHjSERIESAAA=",
+        "action": EventAction.CREATE,
+        "version": make_version(updated=utc(2027, 5, 18, 12, 0)),
+        "start": utc(2027, 6, 7, 16, 0),
+        "end": utc(2027, 6, 7, 16, 30),
+        "title": "Weekly pipeline review",
+        "organizer": Person(email="megan@contoso.com", name="Megan Bowen"),
+        "attendees": (Person(email="AdeleV@contoso.com", name="Adele Vance"),),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 3, 1, 12, 0),
+            duration_seconds=30 * 60,
+            zone="America/New_York",
+            rrules=("FREQ=WEEKLY;BYDAY=MO;WKST=SU;INTERVAL=1;UNTIL=20271227",),
+        ),
+    },
+    "series_master_relative_monthly.json": {
+        # the last Thursday of each month at 10:00 in "W. Europe Standard Time" (Graph's
+        # originalStartTimeZone is tzone://Microsoft/Custom, so the range's zone decides):
+        # 28 Jan 09:00Z = 10:00 CET; on 1 June the next is 24 June, 10:00 CEST = 08:00Z
+        "event_id": "AAMkAGI1AAAt9AHjMONTHLYAAA=",
+        "action": EventAction.CREATE,
+        "version": make_version(updated=utc(2027, 1, 10, 9, 5)),
+        "start": utc(2027, 6, 24, 8, 0),
+        "end": utc(2027, 6, 24, 9, 0),
+        "title": "Monatsabschluss",
+        "organizer": Person(email="lena.vogel@contoso.de", name="Lena Vogel"),
+        "attendees": (),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 1, 28, 10, 0),
+            duration_seconds=60 * 60,
+            zone="Europe/Berlin",
+            rrules=("FREQ=MONTHLY;BYDAY=TH;BYSETPOS=-1;INTERVAL=1;COUNT=12",),
+        ),
     },
     "windows_zone.json": {
         "event_id": "AAMkADAGAADDdm4OAAA=",
@@ -164,6 +205,6 @@ def test_two_hundred_attendees() -> None:
     attendees.append(
         {"type": "resource", "emailAddress": {"name": "Room", "address": "room@contoso.com"}}
     )
-    event = parse_event(SOURCE, _event(attendees=attendees), JSON, NOW)
+    event = intake(SOURCE, _event(attendees=attendees), JSON, NOW)
     assert [a.email for a in event.attendees] == [f"user{i:03d}@contoso.com" for i in range(200)]
     assert event.attendees[-1].name == "用户 199"

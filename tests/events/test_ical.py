@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError, RoomlinksError
 from chalicelib.events import ical
-from chalicelib.events.model import EventAction, Person, make_version
-from chalicelib.events.registry import parse_event
-from tests.events import FIXTURES, NOW, fixture, utc
+from chalicelib.events.model import EventAction, IgnoredDelivery, Person, Recurrence, make_version
+from tests.events import FIXTURES, NOW, fixture, intake, utc
 
 SOURCE = "ical"
 CALENDAR = "text/calendar; charset=utf-8; method=REQUEST"
@@ -26,6 +26,25 @@ LENA = Person(email="lena.vogel@contoso.de", name="Lena Vogel")
 PRIYA = Person(email="priya@example.com", name="Priya Raman")
 JONAS = Person(email="jonas@example.de", name="Jonas Berg")
 MIA = Person(email="mia@example.de", name="Mia Klein")
+JUERGEN = Person(email="juergen.weiss@contoso.de", name="Jürgen Weiß")
+
+# What a series stores of the body's VTIMEZONE: the zone's own properties, nothing else.
+OUTLOOK_WEST_EUROPE = (
+    "BEGIN:VTIMEZONE\nTZID:W. Europe Standard Time\n"
+    "BEGIN:STANDARD\nDTSTART:16010101T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\nEND:STANDARD\n"
+    "BEGIN:DAYLIGHT\nDTSTART:16010101T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\nEND:DAYLIGHT\n"
+    "END:VTIMEZONE\n"
+)
+MOZILLA_BERLIN = (  # X-LIC-LOCATION dropped
+    "BEGIN:VTIMEZONE\nTZID:Europe/Berlin\n"
+    "BEGIN:DAYLIGHT\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nTZNAME:CEST\n"
+    "DTSTART:19700329T020000\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\nEND:DAYLIGHT\n"
+    "BEGIN:STANDARD\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET\n"
+    "DTSTART:19701025T030000\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nEND:STANDARD\n"
+    "END:VTIMEZONE\n"
+)
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "outlook_request.ics": {
@@ -99,10 +118,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "organizer": JONAS,
         "attendees": (MIA,),
         "previous_event_id": None,
+        # one occurrence delivered alone: the series' booking skips this slot
+        "series_event_id": SERIES_UID,
+        "original_start": utc(2027, 12, 1, 8, 0),
     },
     "recurring_master.ics": {
-        # the master (no RECURRENCE-ID) wins over the override next to it; RRULE masters
-        # get a room for their first occurrence under the plain UID
+        # the master (no RECURRENCE-ID) is the series, under the plain UID; the override
+        # next to it is a booking of its own, so the series skips its slot
         "event_id": SERIES_UID,
         "action": EventAction.UPDATE,
         "version": make_version(1, utc(2027, 11, 1, 9, 0)),
@@ -111,6 +133,113 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "title": "Standup",
         "organizer": JONAS,
         "attendees": (MIA,),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 11, 24, 9, 0),
+            duration_seconds=15 * 60,
+            vtimezone=MOZILLA_BERLIN,
+            rrules=("FREQ=WEEKLY;COUNT=10;BYDAY=WE",),
+            skipped=(utc(2027, 12, 1, 8, 0),),  # RECURRENCE-ID 09:00 CET
+        ),
+    },
+    "series_weekly_berlin_dst.ics": {
+        # began 3 March (09:00 CET = 08:00Z); on 1 June the next Wednesday is 2 June, and
+        # after the 28 March change 09:00 is CEST = 07:00Z (Outlook's own VTIMEZONE)
+        "event_id": (
+            "040000008200E00074C5B7101A82E00800000000A1A1A1A1D1F3D7010000000000000000"
+            "10000000F1E2D3C4B5A69788796A5B4C3D2E1F00"
+        ),
+        "action": EventAction.CREATE,
+        "version": make_version(0, utc(2027, 3, 1, 8, 0)),
+        "start": utc(2027, 6, 2, 7, 0),
+        "end": utc(2027, 6, 2, 7, 30),
+        "title": "Jour fixe",
+        "organizer": LENA,
+        "attendees": (JUERGEN,),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 3, 3, 9, 0),
+            duration_seconds=30 * 60,
+            vtimezone=OUTLOOK_WEST_EUROPE,
+            rrules=("FREQ=WEEKLY;INTERVAL=1;BYDAY=WE;WKST=MO",),
+        ),
+    },
+    "series_exdate_and_override.ics": {
+        # Tuesdays 15:00 Berlin; 1 June is an EXDATE and 8 June was moved (its own booking),
+        # so on 1 June the series serves 15 June, 15:00 CEST = 13:00Z
+        "event_id": "7c1e5a60-2f0b-4f0e-9a55-series-exdate@example.de",
+        "action": EventAction.UPDATE,
+        "version": make_version(2, utc(2027, 5, 25, 9, 0)),
+        "start": utc(2027, 6, 15, 13, 0),
+        "end": utc(2027, 6, 15, 14, 0),
+        "title": "Team sync",
+        "organizer": JONAS,
+        "attendees": (MIA,),
+        "previous_event_id": None,
+        "recurrence": Recurrence(
+            local_start=datetime(2027, 5, 4, 15, 0),
+            duration_seconds=60 * 60,
+            vtimezone=MOZILLA_BERLIN,
+            rrules=("FREQ=WEEKLY;BYDAY=TU",),
+            exdates=(utc(2027, 6, 1, 13, 0),),
+            skipped=(utc(2027, 6, 8, 13, 0),),
+        ),
+    },
+    "outlook_customized_zone.ics": {
+        "event_id": (
+            "040000008200E00074C5B7101A82E00800000000C0FFEE11D1F3D7010000000000000000"
+            "10000000CAFEBABE0123456789ABCDEF01234567"
+        ),
+        "action": EventAction.CREATE,
+        "version": make_version(0, utc(2027, 10, 20, 12, 0)),
+        # "Customized Time Zone" exists only in the body: TZOFFSETTO +0200 after the last
+        # Sunday of March, so 14:00 on 14 June 2028 is 12:00Z
+        "start": utc(2028, 6, 14, 12, 0),
+        "end": utc(2028, 6, 14, 13, 0),
+        "title": "Budgetgenomgång",
+        "organizer": Person(email="karin.lund@contoso.se", name="Karin Lund"),
+        "attendees": (Person(email="nils.berg@contoso.se", name="Nils Berg"),),
+        "previous_event_id": None,
+    },
+    "exchange_named_zone.ics": {
+        "event_id": (
+            "040000008200E00074C5B7101A82E00800000000D0E1F2A3B4C5D8010000000000000000"
+            "100000003C2B1A09F8E7D6C5B4A3928170615243"
+        ),
+        "action": EventAction.CREATE,
+        "version": make_version(0, utc(2027, 11, 1, 10, 15)),
+        # "(UTC+01:00) Amsterdam, Berlin, …" from the body: +0100 in December → 14:00Z
+        "start": utc(2027, 12, 15, 14, 0),
+        "end": utc(2027, 12, 15, 15, 0),
+        "title": "Q4 review",
+        "organizer": Person(email="lena.vogel@contoso.de", name="Vogel, Lena"),
+        "attendees": (Person(email="giulia.rossi@fabrikam.it", name="Rossi, Giulia"),),
+        "previous_event_id": None,
+    },
+    "vtimezone_historical.ics": {
+        "event_id": "A1B2C3D4E5F60718852580A1004E3C2B-Lotus_Notes_Generated",
+        "action": EventAction.CREATE,
+        "version": make_version(0, utc(2027, 10, 25, 14, 0)),
+        # "Eastern" with its history: the 2007 rules (DST until the first Sunday of
+        # November, 7 Nov 2027) give -0400 on 5 Nov → 13:00Z; the old rules (last Sunday
+        # of October) would give 14:00Z
+        "start": utc(2027, 11, 5, 13, 0),
+        "end": utc(2027, 11, 5, 14, 0),
+        "title": "Contract walkthrough",
+        "organizer": Person(email="dana.lee@example.com", name="Dana Lee/Example"),
+        "attendees": (Person(email="omar@client.example"),),
+        "previous_event_id": None,
+    },
+    "slash_tzid.ics": {
+        "event_id": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d@twitch.tv",
+        "action": EventAction.CREATE,
+        "version": make_version(None, utc(2027, 11, 1, 12, 0)),
+        # /Europe/Stockholm → Europe/Stockholm, CET in December
+        "start": utc(2027, 12, 2, 17, 0),
+        "end": utc(2027, 12, 2, 18, 0),
+        "title": "Community Q&A",
+        "organizer": Person(email="streamer@example.se", name="Streamer"),
+        "attendees": (),
         "previous_event_id": None,
     },
     "cancel.ics": {
@@ -211,15 +340,24 @@ REFUSALS: dict[str, tuple[type[RoomlinksError], str | None]] = {
     "refuse_already_over.ics": (InvalidRequestError, "event-ended"),
     "refuse_malformed.ics": (JsonParsingError, None),
     "refuse_truncated.ics": (JsonParsingError, None),
-    "refuse_no_vevent.ics": (JsonParsingError, None),
+    # parseable calendars with nothing to book (a VTODO, a VFREEBUSY)
+    "refuse_no_vevent.ics": (InvalidRequestError, "no-event"),
+    "refuse_vfreebusy.ics": (InvalidRequestError, "no-event"),
     "refuse_bad_dtstart.ics": (JsonParsingError, None),
     "refuse_missing_uid.ics": (InvalidRequestError, "missing-field"),
-    # a TZID we cannot name is refused even when the body defines it in a VTIMEZONE
+    # a TZID neither the body defines nor the tz database knows
     "refuse_unknown_zone.ics": (InvalidRequestError, "unknown-time-zone"),
+    # never the server's own zone
+    "refuse_localtime_tzid.ics": (InvalidRequestError, "unknown-time-zone"),
+    # COUNT=4 from 6 April: the last occurrence (27 April) is over on 1 June
+    "refuse_series_over.ics": (InvalidRequestError, "event-ended"),
     "refuse_floating.ics": (InvalidRequestError, "missing-time-zone"),
     "refuse_different_uids.ics": (InvalidRequestError, "multiple-events"),
     "refuse_several_overrides.ics": (InvalidRequestError, "multiple-occurrences"),
-    "refuse_reply.ics": (InvalidRequestError, "unsupported-method"),
+}
+
+IGNORED: dict[str, str] = {
+    "ignore_reply.ics": "iTIP METHOD REPLY is an attendee's answer, not the meeting",
 }
 
 
@@ -349,8 +487,16 @@ def test_broken_sequence_is_unparseable() -> None:
         ical.parse(body, CALENDAR)
 
 
-@pytest.mark.parametrize("method", ["REPLY", "COUNTER", "REFRESH", "DECLINECOUNTER", "ADD"])
-def test_attendee_side_methods_are_refused(method: str) -> None:
+@pytest.mark.parametrize("method", ["REPLY", "COUNTER", "REFRESH", "DECLINECOUNTER"])
+def test_attendee_side_methods_are_ignored(method: str) -> None:
+    body = _calendar("DTSTART:20271201T090000Z", "DTEND:20271201T100000Z", method=method)
+    with pytest.raises(IgnoredDelivery) as caught:
+        ical.parse(body, CALENDAR)
+    assert caught.value.reason == f"iTIP METHOD {method} is an attendee's answer, not the meeting"
+
+
+@pytest.mark.parametrize("method", ["ADD", "X-UNKNOWN"])
+def test_methods_we_cannot_apply_are_refused(method: str) -> None:
     body = _calendar("DTSTART:20271201T090000Z", "DTEND:20271201T100000Z", method=method)
     with pytest.raises(InvalidRequestError) as caught:
         ical.parse(body, CALENDAR)
@@ -404,7 +550,7 @@ def test_two_hundred_attendees() -> None:
         "ATTENDEE;CN=Chef;ROLE=CHAIR:mailto:chef@example.de",
         *attendees,
     )
-    event = parse_event(SOURCE, body, CALENDAR, NOW)
+    event = intake(SOURCE, body, CALENDAR, NOW)
     assert [a.email for a in event.attendees] == [
         f"teilnehmer{i:03d}@example.de" for i in range(200)
     ]

@@ -7,15 +7,15 @@ import pytest
 
 from chalicelib.errors import InvalidRequestError, JsonParsingError
 from chalicelib.events.model import EventAction, make_version
-from chalicelib.sources import parse_event
 from chalicelib.events.zapier import parse
+from tests.events import intake
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def parsed(payload: object, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return parse_event("zapier", body, content_type, NOW)
+    return intake("zapier", body, content_type, NOW)
 
 
 def test_flat_google_style_keys_with_zone() -> None:
