@@ -45,11 +45,14 @@ def all_logs(state_dir: Path, output: Path) -> str:
 
 
 def spawn_launcher(
-    state_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None
+    state_dir: Path,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    output: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """Start `python -m local.stack` (not waiting for it); output goes next to its state."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    output = state_dir.parent / f"{state_dir.name}-launcher.log"
+    output = output or state_dir.parent / f"{state_dir.name}-launcher.log"
     preexec = die_with_parent(os.getpid()) if sys.platform == "linux" else None
     with output.open("wb") as out:
         process = subprocess.Popen(

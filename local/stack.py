@@ -166,6 +166,14 @@ def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def _is_launcher(pid: int) -> bool:
+    """`pid` still runs `local.stack` (Linux), rather than being a recycled pid."""
+    try:
+        return b"local.stack" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def _other_stack_running(stack_file: Path) -> str | None:
     """A description of a live stack using the same state dir, or None (stale files go)."""
     try:
@@ -183,7 +191,9 @@ def _other_stack_running(stack_file: Path) -> str | None:
         alive = False
     except PermissionError:
         alive = True
-    if alive and port_is_open(api_port):
+    # The file is published while the API is still starting, so a live launcher counts even
+    # before its port opens; the port check covers systems without /proc.
+    if alive and (_is_launcher(pid) or port_is_open(api_port)):
         return f"pid {pid}, {other.get('api_url')}"
     with contextlib.suppress(OSError):
         stack_file.unlink()

@@ -113,6 +113,16 @@ def start_stack(
 ) -> RunningStack:
     """Start a launcher (on a free port unless given) and wait until /v1/health answers 200."""
     process, output = spawn_launcher(state_dir, env, port=port)
+    return adopt_stack(process, state_dir, output, timeout)
+
+
+def adopt_stack(
+    process: subprocess.Popen[bytes],
+    state_dir: Path,
+    output: Path,
+    timeout: float = START_TIMEOUT,
+) -> RunningStack:
+    """A launcher spawned by the test itself, once /v1/health answers 200."""
     try:
         info = wait_until_ready(process, state_dir, output, timeout)
     except StackNotReady as exc:

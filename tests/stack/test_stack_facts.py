@@ -12,10 +12,10 @@ import jwt
 import pytest
 
 from local.demo import dev_links_jwt, mask
-from local.launcher import START_TIMEOUT, spawn_launcher, terminate, wait_until_ready
+from local.launcher import START_TIMEOUT, spawn_launcher, terminate
 from local.processes import free_port, http_status
 from local.secret import generate_secret
-from tests.plugins.local_stack import RunningStack, launched_stack, stop_stack
+from tests.plugins.local_stack import RunningStack, adopt_stack, launched_stack, stop_stack
 from tests.stack.test_stack import REAL_DAILY_ENV, _decode_links_jwt
 
 LINKS = {"issuer": "https://idp.example.com/", "audience": "roomlinks-tests", "jwks_url": None}
@@ -35,20 +35,10 @@ def test_stack_json_exists_when_health_first_answers_200(tmp_path: Path) -> None
         published = json.loads(stack_file.read_text())
         assert published["api_url"] == f"http://127.0.0.1:{port}"
         assert stat.S_IMODE(stack_file.stat().st_mode) == 0o600
-        info = wait_until_ready(process, state_dir, output)
     except BaseException:
         terminate(process)
         raise
-    stack = RunningStack(
-        api_url=info["api_url"],
-        daily_api_url=info["daily_api_url"],
-        daily_api_key=info["daily_api_key"],
-        secret=info["secret"],
-        info=info,
-        state_dir=state_dir,
-        process=process,
-        output=output,
-    )
+    stack = adopt_stack(process, state_dir, output)
     assert "chalice" in stack.child_pids()
     assert stop_stack(stack) == 0
 
@@ -107,3 +97,24 @@ def test_dev_links_jwt_signs_with_the_current_secret_of_a_rotation_list() -> Non
 )
 def test_mask_keeps_at_most_four_characters(key: str, shown: str) -> None:
     assert mask(key) == shown
+
+
+def test_a_second_launcher_on_the_same_state_dir_is_refused(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    first, first_output = spawn_launcher(state_dir, REAL_DAILY_ENV)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (state_dir / "stack.json").exists():  # published, maybe not yet healthy
+            assert first.poll() is None, first_output.read_text()
+            assert time.monotonic() < deadline, first_output.read_text()
+            time.sleep(0.01)
+        second, second_output = spawn_launcher(
+            state_dir, REAL_DAILY_ENV, output=tmp_path / "second-launcher.log"
+        )
+        assert second.wait(timeout=30) == 2
+        assert "already runs" in second_output.read_text()
+        assert (state_dir / "stack.json").exists(), "the running stack's facts must stay"
+    except BaseException:
+        terminate(first)
+        raise
+    assert stop_stack(adopt_stack(first, state_dir, first_output)) == 0
