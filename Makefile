@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: all install test lint typecheck pytest run demo bench package clean
+.PHONY: all install test lint typecheck pytest run demo reconcile bench package deploy destroy e2e clean
 
 all: test
 
@@ -43,11 +43,25 @@ run: install
 demo: install
 	$(PY) -m local.demo
 
+# One reconcile pass against the stack `make run` started; the summary JSON is the last line.
+reconcile: install
+	$(PY) -m local.reconcile
+
 bench: install
 	$(PY) -m bench
 
+# AWS (README "Deploy to AWS"): STAGE defaults to dev; DEPLOY_ARGS passes options on, e.g.
+# DEPLOY_ARGS="--parameter AlarmEmail=ops@example.com". destroy refuses prod.
+STAGE ?= dev
+
 package: install
-	$(BIN)/chalice package --stage prod build/package
+	$(PY) -m local.deploy package --stage $(STAGE)
+
+deploy: install
+	$(PY) -m local.deploy deploy --stage $(STAGE) $(DEPLOY_ARGS)
+
+destroy: install
+	$(PY) -m local.deploy destroy --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) node_modules .local build .pytest_cache .mypy_cache .ruff_cache

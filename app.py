@@ -7,9 +7,9 @@ import os
 from typing import Any
 from urllib.parse import unquote
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, Rate, Request, Response
 
-from chalicelib import adhoc, intake, invites, links, runtime
+from chalicelib import adhoc, intake, invites, links, reconcile, runtime
 from chalicelib.caller_auth import authenticate
 from chalicelib.web import (
     JSON_TYPES,
@@ -150,3 +150,12 @@ def end_room(booking_id: str) -> Response:
             deadline=request_deadline(app.lambda_context),
         )
     )
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="reconcile")
+def reconcile_job(event: Any) -> dict[str, Any]:
+    """Contract §2.6, every 5 minutes; one run at a time (lease + reserved concurrency 1)."""
+    del event
+    return reconcile.run(
+        runtime.current(), reconcile.schedule_deadline(app.lambda_context)
+    ).as_dict()

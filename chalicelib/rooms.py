@@ -141,6 +141,11 @@ class DailyRooms:
             log.warning("could not store the Daily domain; it is looked up again next time")
         return domain
 
+    def with_client(self, operation: Callable[[DailyClient], T]) -> T:
+        """Run ``operation`` with the current key (refreshed once after a 401); DailyError
+        propagates."""
+        return self._call(operation)
+
     def ensure(self, name: str, window: RoomWindow, deadline: float | None) -> None:
         """The room exists with exactly this window afterwards (created or corrected)."""
 

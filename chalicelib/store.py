@@ -1,16 +1,16 @@
-"""Bookings storage: the interface, its DynamoDB implementation and an in-memory twin.
+"""Bookings storage: the interface and its DynamoDB implementation.
 
 Concurrency is optimistic: a booking carries a ``revision``; a writer states the revision it
 read and loses with ``BookingConflict`` if someone else wrote first, then re-reads and decides
 again. A new booking is written only if none exists, so one event delivered many times at
-once yields one record. The in-memory twin keeps the same rules for fast tests; races and
+once yields one record. ``memory_store`` holds the in-memory twin for fast tests; races and
 exactly-once are proven against dynalite (a real DynamoDB protocol server).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +21,7 @@ from chalicelib.errors import PayloadTooLargeError, UpstreamUnavailableError
 from chalicelib.table import (
     KEY_ATTRIBUTE,
     RECONCILE_AT_ATTRIBUTE,
+    RECONCILE_INDEX,
     RECONCILE_SHARD,
     RECONCILE_SHARD_ATTRIBUTE,
     TTL_ATTRIBUTE,
@@ -28,6 +29,8 @@ from chalicelib.table import (
     deserialize,
     idempotency_key,
     invite_pointer_key,
+    lease_key,
+    room_pointer_key,
     serialize,
 )
 
@@ -70,7 +73,25 @@ class BookingStore(Protocol):
         """The booking id a lineage's invite links lead to now."""
         ...
 
-    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None: ...
+    def point_invites(
+        self, lineage_key: str, room_name: str, booking_id: str, *, keep_until: int
+    ) -> None:
+        """The lineage's invite links and its room now belong to ``booking_id``."""
+        ...
+
+    def room_owner(self, room_name: str) -> str | None:
+        """The booking id whose room ``room_name`` is (reconcile's orphan check)."""
+        ...
+
+    def due_bookings(self, now: int, limit: int) -> list[Booking]:
+        """Bookings whose reconcile time has come, soonest first (the sparse index)."""
+        ...
+
+    def take_lease(self, job: str, holder: str, now: int, until: int) -> bool:
+        """Hold ``job`` until ``until`` unless another holder's lease is still running."""
+        ...
+
+    def release_lease(self, job: str, holder: str, now: int) -> None: ...
 
     def daily_domain(self, key_fingerprint: str) -> Domain | None: ...
 
@@ -81,7 +102,7 @@ class BookingStore(Protocol):
         ...
 
 
-def _stored(booking: Booking, revision: int) -> tuple[Booking, dict[str, Any]]:
+def stored_item(booking: Booking, revision: int) -> tuple[Booking, dict[str, Any]]:
     stored = booking.model_copy(update={"revision": revision})
     values = stored.model_dump(mode="json", exclude_none=True)
     if RECONCILE_AT_ATTRIBUTE in values:
@@ -114,12 +135,12 @@ class DynamoBookingStore:
         return Booking.model_validate(item) if item is not None else None
 
     def insert(self, booking: Booking) -> Booking:
-        stored, values = _stored(booking, 1)
+        stored, values = stored_item(booking, 1)
         self._put(values, f"attribute_not_exists({KEY_ATTRIBUTE})", {})
         return stored
 
     def replace(self, booking: Booking) -> Booking:
-        stored, values = _stored(booking, booking.revision + 1)
+        stored, values = stored_item(booking, booking.revision + 1)
         self._put(values, "revision = :read", {":read": {"N": str(booking.revision)}})
         return stored
 
@@ -127,14 +148,55 @@ class DynamoBookingStore:
         item = self._get_item(invite_pointer_key(lineage_key))
         return str(item["booking"]) if item and "booking" in item else None
 
-    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None:
-        self._put(
-            {
-                KEY_ATTRIBUTE: invite_pointer_key(lineage_key),
-                "booking": booking_id,
-                TTL_ATTRIBUTE: keep_until,
-            }
+    def point_invites(
+        self, lineage_key: str, room_name: str, booking_id: str, *, keep_until: int
+    ) -> None:
+        for key in (invite_pointer_key(lineage_key), room_pointer_key(room_name)):
+            self._put({KEY_ATTRIBUTE: key, "booking": booking_id, TTL_ATTRIBUTE: keep_until})
+
+    def room_owner(self, room_name: str) -> str | None:
+        item = self._get_item(room_pointer_key(room_name))
+        return str(item["booking"]) if item and "booking" in item else None
+
+    def due_bookings(self, now: int, limit: int) -> list[Booking]:
+        answer = self._call(
+            lambda: self.client.query(
+                TableName=self._table,
+                IndexName=RECONCILE_INDEX,
+                KeyConditionExpression="#shard = :shard AND #at <= :now",
+                ExpressionAttributeNames={
+                    "#shard": RECONCILE_SHARD_ATTRIBUTE,
+                    "#at": RECONCILE_AT_ATTRIBUTE,
+                },
+                ExpressionAttributeValues={
+                    ":shard": {"S": RECONCILE_SHARD},
+                    ":now": {"N": str(now)},
+                },
+                Limit=limit,
+            )
         )
+        return [Booking.model_validate(deserialize(item)) for item in answer.get("Items", [])]
+
+    def take_lease(self, job: str, holder: str, now: int, until: int) -> bool:
+        try:
+            self._put(
+                {KEY_ATTRIBUTE: lease_key(job), "holder": holder, "until": until},
+                f"attribute_not_exists({KEY_ATTRIBUTE}) OR #until < :now OR holder = :holder",
+                {":now": {"N": str(now)}, ":holder": {"S": holder}},
+                {"#until": "until"},
+            )
+        except BookingConflict:
+            return False
+        return True
+
+    def release_lease(self, job: str, holder: str, now: int) -> None:
+        # A conflict means someone took over after our lease ran out: theirs now.
+        with contextlib.suppress(BookingConflict):
+            self._put(
+                {KEY_ATTRIBUTE: lease_key(job), "holder": holder, "until": now - 1},
+                "holder = :holder",
+                {":holder": {"S": holder}},
+            )
 
     def daily_domain(self, key_fingerprint: str) -> Domain | None:
         item = self._get_item(daily_domain_key(key_fingerprint))
@@ -186,13 +248,16 @@ class DynamoBookingStore:
         self,
         values: dict[str, Any],
         condition: str | None = None,
-        names: dict[str, Any] | None = None,
+        condition_values: dict[str, Any] | None = None,
+        condition_names: dict[str, str] | None = None,
     ) -> None:
         kwargs: dict[str, Any] = {"TableName": self._table, "Item": serialize(values)}
         if condition:
             kwargs["ConditionExpression"] = condition
-        if names:
-            kwargs["ExpressionAttributeValues"] = names
+        if condition_values:
+            kwargs["ExpressionAttributeValues"] = condition_values
+        if condition_names:
+            kwargs["ExpressionAttributeNames"] = condition_names
         self._call(lambda: self.client.put_item(**kwargs))
 
     def _call(self, operation: Any) -> Any:
@@ -216,51 +281,3 @@ class DynamoBookingStore:
             raise UpstreamUnavailableError(
                 "the bookings table is unreachable", code="dynamodb-unavailable"
             ) from None
-
-
-class InMemoryBookingStore:
-    """``BookingStore`` in a dict, with the same conditional-write rules (fast tests)."""
-
-    def __init__(self) -> None:
-        self._bookings: dict[str, Booking] = {}
-        self._pointers: dict[str, str] = {}
-        self._domains: dict[str, Domain] = {}
-        self._idempotency: dict[str, IdempotencyRecord] = {}
-        self._lock = threading.Lock()
-
-    def get(self, booking_id: str) -> Booking | None:
-        return self._bookings.get(booking_id)
-
-    def insert(self, booking: Booking) -> Booking:
-        stored, _ = _stored(booking, 1)
-        with self._lock:
-            if booking.booking_id in self._bookings:
-                raise BookingConflict
-            self._bookings[booking.booking_id] = stored
-        return stored
-
-    def replace(self, booking: Booking) -> Booking:
-        stored, _ = _stored(booking, booking.revision + 1)
-        with self._lock:
-            current = self._bookings.get(booking.booking_id)
-            if current is None or current.revision != booking.revision:
-                raise BookingConflict
-            self._bookings[booking.booking_id] = stored
-        return stored
-
-    def invite_target(self, lineage_key: str) -> str | None:
-        return self._pointers.get(lineage_key)
-
-    def point_invites(self, lineage_key: str, booking_id: str, *, keep_until: int) -> None:
-        del keep_until  # nothing expires in memory
-        self._pointers[lineage_key] = booking_id
-
-    def daily_domain(self, key_fingerprint: str) -> Domain | None:
-        return self._domains.get(key_fingerprint)
-
-    def remember_daily_domain(self, key_fingerprint: str, domain: Domain) -> None:
-        self._domains[key_fingerprint] = domain
-
-    def claim_idempotency(self, key_id: str, record: IdempotencyRecord) -> IdempotencyRecord:
-        with self._lock:
-            return self._idempotency.setdefault(key_id, record)

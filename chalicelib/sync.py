@@ -64,6 +64,7 @@ class BookingSync:
         if decision.point_invites:
             self._store.point_invites(
                 lineage_key(self._rules.signing_key, booking.lineage),
+                booking.room_name,
                 booking.booking_id,
                 keep_until=booking.expires_at,
             )

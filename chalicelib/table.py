@@ -14,6 +14,10 @@ invite pointer      ``lineage#<lineage key>``       ``booking``: the booking tha
 Daily domain        ``daily-domain#<key hash>``     ``domain_name``, ``domain_id``
 idempotency key     ``idem#<MAC of caller, key>``   ``body_hash``, ``booking``,
                                                     ``starts_at`` (24 h, then TTL)
+room pointer        ``room#<room name>``            ``booking``: the booking whose room
+                                                    it is (reconcile's orphan check)
+lease               ``lease#<job>``                 ``holder``, ``until``: one run of a
+                                                    scheduled job at a time
 ==================  ==============================  ==================================
 
 Index ``reconcile`` (sparse): ``reconcile_shard`` (S, always ``RECONCILE_SHARD``) and
@@ -40,6 +44,8 @@ RECONCILE_SHARD = "due"
 INVITE_POINTER_PREFIX = "lineage#"
 DAILY_DOMAIN_PREFIX = "daily-domain#"
 IDEMPOTENCY_PREFIX = "idem#"
+ROOM_POINTER_PREFIX = "room#"
+LEASE_PREFIX = "lease#"
 
 
 def invite_pointer_key(lineage_key: str) -> str:
@@ -52,6 +58,14 @@ def daily_domain_key(key_fingerprint: str) -> str:
 
 def idempotency_key(key_id: str) -> str:
     return IDEMPOTENCY_PREFIX + key_id
+
+
+def room_pointer_key(room_name: str) -> str:
+    return ROOM_POINTER_PREFIX + room_name
+
+
+def lease_key(job: str) -> str:
+    return LEASE_PREFIX + job
 
 
 def serialize(values: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,12 +50,24 @@ def make_secret(daily_api_key: str) -> dict[str, Any]:
     }
 
 
+TABLE_DEFINITION = json.loads(
+    (Path(__file__).resolve().parents[2] / "infra" / "bookings-table.json").read_text()
+)
+
+
 def create_table(client: Any) -> None:
+    """The bookings table as the template and the local stack define it (index included)."""
     client.create_table(
         TableName=TABLE,
-        KeySchema=[{"AttributeName": "booking_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "booking_id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+        **{
+            key: TABLE_DEFINITION[key]
+            for key in (
+                "AttributeDefinitions",
+                "KeySchema",
+                "GlobalSecondaryIndexes",
+                "BillingMode",
+            )
+        },
     )
 
 

@@ -1,0 +1,64 @@
+"""`make reconcile`: one reconcile pass against the stack `make run` started (contract §2.6).
+
+Finds the stack through `.local/stack.json` (or LOCAL_STATE_DIR), points boto3 and the
+Daily client at its local endpoints and calls the very function the scheduled Lambda
+runs; prints the summary JSON as its last line. `--every N` repeats it every N seconds
+(the launcher runs it that way as a child, RECONCILE_EVERY).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from local.demo import state_dir
+
+PASS_SECONDS = 240.0
+
+
+def _environment(facts: dict[str, Any]) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL_DYNAMODB": facts["dynamodb_url"],
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": facts["secretsmanager_url"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # dummy: the local emulators accept anything
+        "AWS_DEFAULT_REGION": facts.get("region", "us-east-1"),
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "SECRET_ID": facts["secret_id"],
+        "BOOKINGS_TABLE": facts["table"],
+        "DAILY_API_URL": facts["daily_api_url"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--every", type=float, default=0.0, help="repeat every N seconds")
+    args = parser.parse_args(argv)
+    stack_file = state_dir(os.environ) / "stack.json"
+    try:
+        facts = json.loads(stack_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        print(
+            f"no running stack: {stack_file} is missing; start one with `make run`", file=sys.stderr
+        )
+        return 2
+    os.environ.update(_environment(facts))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from chalicelib import reconcile, runtime
+
+    while True:
+        summary = reconcile.run(runtime.current(), time.monotonic() + PASS_SECONDS)
+        print(json.dumps(summary.as_dict()), flush=True)
+        if args.every <= 0:
+            return 0
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
