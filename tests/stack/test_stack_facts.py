@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+import requests
 
 from local.demo import dev_links_jwt, mask
 from local.launcher import START_TIMEOUT, spawn_launcher, terminate
@@ -50,6 +51,24 @@ def test_links_jwt_is_a_development_token_for_links_and_rooms(local_stack: Runni
     assert claims["aud"] == "roomlinks"
     assert token in local_stack.banner()  # the banner prints it too
     assert stat.S_IMODE(local_stack.stack_file.stat().st_mode) == 0o600
+
+
+def test_the_service_accepts_links_jwt_for_rooms_and_links(local_stack: RunningStack) -> None:
+    """Contract §2.4 then §2.3 with nothing but what stack.json says."""
+    auth = {"Authorization": f"Bearer {local_stack.info['links_jwt']}"}
+    room = requests.post(
+        f"{local_stack.api_url}/v1/rooms", json={"minutes": 15}, headers=auth, timeout=10
+    )
+    assert room.status_code == 200, room.text
+    booking_id = room.json()["booking_id"]
+    link = requests.post(
+        f"{local_stack.api_url}/v1/links",
+        json={"booking_id": booking_id, "role": "host"},
+        headers=auth,
+        timeout=10,
+    )
+    assert link.status_code == 200, link.text
+    assert link.json()["booking_id"] == booking_id
 
 
 def test_a_real_daily_key_is_masked_and_a_jwks_only_secret_has_no_links_jwt(
