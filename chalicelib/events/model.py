@@ -124,7 +124,7 @@ class Recurrence(BaseModel):
     duration_seconds: int = Field(gt=0, le=int(MAX_DURATION.total_seconds()))
     zone: str | None = Field(default=None, max_length=64)
     vtimezone: str | None = Field(default=None, max_length=20_000)
-    rrules: tuple[str, ...] = Field(default=(), max_length=8)  # RRULE values, no "RRULE:"
+    rrules: tuple[str, ...] = Field(default=(), max_length=8)  # RRULE values, no "RRULE:" prefix
     rdates: tuple[datetime, ...] = Field(default=(), max_length=1000)  # extra starts, UTC
     exdates: tuple[datetime, ...] = Field(default=(), max_length=1000)  # excluded starts, UTC
     # Original starts (UTC) of occurrences overridden or cancelled on their own: each is its

@@ -30,6 +30,7 @@ _PARTS = frozenset(
 )
 _LIMITS = {"INTERVAL": 1000, "COUNT": 10**6}
 _MAX_RULE_LENGTH = 500
+_MAX_RULES = 8  # RFC 5545 deprecates several RRULEs; each one is probed on arrival
 _CALENDAR_CYCLE_YEARS = 400
 _LAST_PROBE_YEAR = 9999 - _CALENDAR_CYCLE_YEARS
 _ICAL_INSTANT = re.compile(r"^(\d{8})(?:T(\d{6})(Z?))?$")
@@ -130,6 +131,8 @@ def make_recurrence(
         raise InvalidRequestError("the series' time zone has no name", code="unknown-time-zone")
     naive_start = local_start.replace(tzinfo=None, microsecond=0)
     rules = tuple(dict.fromkeys(normalize_rule(rule) for rule in rrules))
+    if len(rules) > _MAX_RULES:
+        raise invalid_rule(f"a series may have at most {_MAX_RULES} RRULEs")
     for rule in rules:
         check_rule_produces(rule, naive_start)
         until = split_until(rule)[1]
