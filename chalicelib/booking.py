@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.daily import Privacy
-from chalicelib.events.model import CalendarEvent, Person
+from chalicelib.events.model import CalendarEvent, Person, Recurrence
 
 # Tombstones and finished bookings are kept long enough to outlive every sender's replays
 # (Zapier ~10 h, Calendly 24 h, Standard Webhooks senders days).
@@ -83,6 +83,8 @@ class Booking(BaseModel):
     title: str | None = None
     organizer: Person | None = None
     attendees: tuple[Person, ...] = ()
+    # A recurring series: the window above is its current occurrence; reconcile moves it on.
+    recurrence: Recurrence | None = None
     # The frontend caller (JWT ``sub``) that created an ad-hoc room; None for calendar events.
     creator: str | None = None
     issued_at: int
@@ -121,7 +123,8 @@ def retention_until(exp: int | None, now: float) -> int:
 def content_hash(event: CalendarEvent) -> str:
     """What a booking's answer depends on; equal hashes mean a replay changes nothing."""
     material = event.model_dump(
-        mode="json", include={"start", "end", "title", "organizer", "attendees", "overrides"}
+        mode="json",
+        include={"start", "end", "title", "organizer", "attendees", "overrides", "recurrence"},
     )
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 

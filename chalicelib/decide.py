@@ -21,7 +21,7 @@ from chalicelib.booking import (
     retention_until,
 )
 from chalicelib.daily import Privacy
-from chalicelib.events.model import CalendarEvent, EventAction
+from chalicelib.events.model import CalendarEvent, EventAction, IgnoredDelivery
 from chalicelib.room_rules import room_name, room_window
 
 RoomAction = Literal["ensure", "delete"]
@@ -81,7 +81,8 @@ def reconcile_at(booking: Booking, rules: Rules) -> int | None:
     if booking.exp is None or booking.nbf is None:
         return None
     if booking.room_present and booking.room_synced:
-        return None
+        # A series' room moves on to the next occurrence once this one is over.
+        return booking.exp if booking.recurrence is not None else None
     # Pending work is due at once, deferred rooms when they enter the lead window: both
     # ordered by when the room opens, soonest first.
     return rules.room_due_at(booking.nbf)
@@ -112,6 +113,8 @@ def decide(
 def _first(
     event: CalendarEvent, now: int, rules: Rules, previous: Booking | None, creator: str | None
 ) -> Decision:
+    if event.action is EventAction.REMOVE_ATTENDEE:
+        raise IgnoredDelivery("one invitee left a meeting roomlinks has no booking for")
     if event.action is EventAction.CANCEL:
         # Recorded so that a late create with an older or equal version cannot resurrect it.
         tombstone = _new(event, event.booking_id, now, rules).model_copy(
@@ -151,6 +154,8 @@ def _first(
 
 def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Decision:
     order = compare_versions(event.version, current.version)
+    if event.action is EventAction.REMOVE_ATTENDEE:
+        return _remove_attendees(current, event, order, now, rules)
     if event.action is EventAction.CANCEL:
         if current.cancelled:
             return Decision(Outcome.UNCHANGED, current)
@@ -207,6 +212,26 @@ def _cancel(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> D
     return Decision(Outcome.CANCELLED, with_schedule(cancelled, rules), "replace")
 
 
+def _remove_attendees(
+    current: Booking, event: CalendarEvent, order: int, now: int, rules: Rules
+) -> Decision:
+    """One invitee left a meeting that goes on: their links go, everyone else's stay."""
+    leaving = {person.key for person in event.attendees}
+    kept = tuple(p for p in current.attendees if p.key not in leaving)
+    if current.cancelled or order < 0:
+        return Decision(Outcome.STALE, current)
+    if kept == current.attendees:
+        return Decision(Outcome.UNCHANGED, current)
+    changed = current.model_copy(
+        update={
+            "attendees": kept,
+            "version": event.version if event.version is not None else current.version,
+            "updated_at": now,
+        }
+    )
+    return Decision(Outcome.UPDATED, with_schedule(changed, rules), "replace")
+
+
 def _new(event: CalendarEvent, lineage: str, now: int, rules: Rules) -> Booking:
     return Booking(
         booking_id=event.booking_id,
@@ -245,6 +270,7 @@ def _described(booking: Booking, event: CalendarEvent, now: int, rules: Rules) -
             "title": event.title,
             "organizer": event.organizer,
             "attendees": event.attendees,
+            "recurrence": event.recurrence,
             "expires_at": retention_until(window.exp, now),
         }
     )

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.answers import booking_answer
 from chalicelib.booking import Booking, Outcome
 from chalicelib.errors import PayloadTooLargeError
+from chalicelib.events.model import IgnoredDelivery
 from chalicelib.runtime import Runtime
 from chalicelib.sources import parse_event, source_named
 from chalicelib.sync import BookingSync
@@ -37,9 +38,13 @@ def receive_webhook(
     now = rt.clock()
     secret = rt.secrets.get()
     source.verify(headers, body, secret.hook_secrets(source.name), now)
-    event = parse_event(source.name, body, content_type, datetime.fromtimestamp(now, UTC))
-    sync = BookingSync(rt.store, rt.rooms, rt.rules(secret), int(now), deadline)
-    booking, outcome = sync.apply_event(event)
+    try:
+        event = parse_event(source.name, body, content_type, datetime.fromtimestamp(now, UTC))
+        sync = BookingSync(rt.store, rt.rooms, rt.rules(secret), int(now), deadline)
+        booking, outcome = sync.apply_event(event)
+    except IgnoredDelivery as ignored:
+        # 200, so senders (Cal.com's ping, Calendly's other events) never disable the hook.
+        return {"outcome": "ignored", "reason": ignored.reason}
     return answer(rt, booking, outcome, public_url=public_url, deadline=deadline)
 
 

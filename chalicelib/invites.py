@@ -44,11 +44,14 @@ def open_invite(rt: Runtime, ref: str, deadline: float | None) -> InviteAnswer:
     booking = _current_booking(rt, ref[:LINEAGE_KEY_LENGTH])
     participant = _participant(booking, ref[LINEAGE_KEY_LENGTH:], secret.signing_key)
     now = int(rt.clock())
+    rules = rt.rules(secret)
+    if booking.recurrence is not None and booking.exp is not None and now >= booking.exp:
+        # A series' occurrence is over: the link serves its next one (the job may lag).
+        booking = BookingSync(rt.store, rt.rooms, rules, now, deadline).sync_booking(booking)
     if booking.cancelled or booking.exp is None or booking.nbf is None or now >= booking.exp:
         return InviteAnswer("over", booking)
     if now < booking.nbf:
         return InviteAnswer("not_yet", booking)
-    rules = rt.rules(secret)
     if room_action(booking, now, rules) is not None:
         booking = BookingSync(rt.store, rt.rooms, rules, now, deadline).sync_booking(booking)
         if room_action(booking, now, rules) is not None:

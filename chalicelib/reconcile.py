@@ -96,6 +96,9 @@ def _due_bookings(rt: Runtime, deadline: float, summary: Summary) -> bool:
             action = room_action(booking, now, rules)
             sync = BookingSync(rt.store, rt.rooms, rules, now, deadline - SAFETY_SECONDS)
             after = sync.sync_booking(booking)
+            if after.starts_at != booking.starts_at and not after.cancelled:
+                summary.moved += 1  # a series moved on to its next occurrence
+                continue
             if action is None:
                 continue  # nothing due (e.g. over): the sync cleared it from the index
             if room_action(after, now, rules) is not None:

@@ -79,11 +79,15 @@ def parser_for(source: Source) -> Parser:
 
 def parse_event(source: str, body: bytes, content_type: str | None, now: datetime) -> CalendarEvent:
     """Parse one delivery for the named source into a checked ``CalendarEvent`` (refusals are
-    400s)."""
+    400s; ``IgnoredDelivery`` for an authenticated delivery with nothing to act on)."""
+    from chalicelib.events.recurrence import resolve  # noqa: PLC0415 - dateutil only when used
+
     try:
         event = parser_for(source_named(source))(body, content_type)
     except ValidationError as exc:
         raise InvalidRequestError(_describe(exc), code="invalid-field") from None
+    # A series is judged by its next occurrence not yet over, not by its first one.
+    event = resolve(event, now)
     check_schedule(event, now)
     return event
 

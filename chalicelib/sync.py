@@ -18,6 +18,7 @@ from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
 from chalicelib.room_rules import lineage_key
 from chalicelib.rooms import DailyRooms, RoomWorkFailed
+from chalicelib.series import advance_series, skip_occurrence
 from chalicelib.store import BookingConflict, BookingStore
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,26 @@ class BookingSync:
                 stored = self._write(decision)
             except BookingConflict:
                 continue  # someone wrote first: read again and decide on what they wrote
+            if decision.write == "insert" and event.series_event_id and event.original_start:
+                self._skip_in_series(f"{event.source}:{event.series_event_id}", event)
             return self.sync_booking(stored), decision.outcome
         raise UpstreamUnavailableError("the booking is changing too fast; retry", retry_after=2)
+
+    def _skip_in_series(self, series_id: str, occurrence: CalendarEvent) -> None:
+        """An occurrence became its own booking: its series skips that slot from now on."""
+        assert occurrence.original_start is not None
+        for _ in range(_MAX_ROUNDS):
+            series = self._store.get(series_id)
+            if series is None:
+                return
+            skipped = skip_occurrence(series, occurrence.original_start, self._now, self._rules)
+            if skipped is None:
+                return
+            try:
+                self.sync_booking(self._store.replace(skipped))
+            except BookingConflict:
+                continue
+            return
 
     def _write(self, decision: Decision) -> Booking:
         booking = decision.booking
@@ -78,6 +97,13 @@ class BookingSync:
         """Bring Daily to the stored ``booking``; the booking as stored afterwards."""
         target, acted = booking, False
         for _ in range(_MAX_ROUNDS):
+            advanced = advance_series(target, self._now, self._rules)
+            if advanced is not None:
+                try:
+                    target = self._store.replace(advanced)
+                except BookingConflict:
+                    target = self._store.get(target.booking_id) or target
+                continue
             if target.moved_to is not None and acted:
                 # We touched the room after it moved with the meeting: re-apply its new owner.
                 following = self._store.get(target.moved_to)

@@ -131,7 +131,11 @@ def test_secret_and_table_exist_in_the_local_aws(local_stack: RunningStack) -> N
     table = dynamodb.describe_table(TableName=STAGE_ENV["BOOKINGS_TABLE"])["Table"]
     assert table["TableStatus"] == "ACTIVE"
     assert table["KeySchema"] == [{"AttributeName": "booking_id", "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": "booking_id", "AttributeType": "S"}]
+    definition = json.loads((PROJECT_DIR / "infra" / "bookings-table.json").read_text())
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(
+        definition["AttributeDefinitions"], key=str
+    )
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["reconcile"]
     assert table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
 
 
