@@ -19,13 +19,8 @@ Which event
 - Create or update: ``SEQUENCE > 0`` is UPDATE, otherwise CREATE; version is (SEQUENCE, DTSTAMP).
 
 Times
-- A ``TZID`` defined by a VTIMEZONE in the body is read with that definition (RFC 5545
-  §3.2.19); otherwise by name (IANA, UTC, Windows names such as ``W. Europe Standard Time``),
-  or for a globally unique id (``/Europe/Stockholm``, ``/vendor/…/Europe/Berlin``) by its
-  longest trailing IANA name. ``/etc/localtime`` and other host paths are not zones. Gaps and
-  overlaps follow RFC 5545 §3.3.5 with either kind of zone.
-- ``…Z`` is UTC. A floating time (no TZID, no Z) is ``missing-time-zone``. ``VALUE=DATE`` is
-  ``all-day-event``.
+- TZIDs, the body's VTIMEZONEs and RFC 5545 §3.3.5: see ``ical_times``. ``…Z`` is UTC; a
+  floating time (no TZID, no Z) is ``missing-time-zone``; ``VALUE=DATE`` is ``all-day-event``.
 - ``DURATION`` (when there is no DTEND) is exact elapsed time from DTSTART. Without DTEND and
   DURATION the event lasts zero time, which the schedule check refuses (end ≤ start).
 
@@ -37,7 +32,7 @@ zone's name), minus EXDATEs and the overridden slots.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import icalendar
@@ -92,7 +87,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         action = EventAction.CREATE
     start, end = _times(vevent, zones, cancelled=cancelled)
     recurrence_id = _prop(vevent, "RECURRENCE-ID")
-    original = instant(recurrence_id, "RECURRENCE-ID", zones) if recurrence_id else None
+    original = _original_start(recurrence_id, zones)
     organizer = _prop(vevent, "ORGANIZER")
     return CalendarEvent(
         source=SOURCE,
@@ -105,7 +100,7 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
         organizer=_person(organizer) if organizer is not None else None,
         attendees=tuple(_attendees(vevent)),
         recurrence=None if cancelled else _series(vevent, overrides, zones, start, end),
-        series_event_id=uid if original is not None else None,
+        series_event_id=uid if recurrence_id is not None else None,
         original_start=original,
     )
 
@@ -193,11 +188,20 @@ def _times(
         raise out_of_range("DTSTART + DURATION") from None
 
 
+def _original_start(recurrence_id: Any, zones: Zones) -> datetime | None:
+    """A timed RECURRENCE-ID as UTC (a date-valued one names a whole day, no instant)."""
+    if recurrence_id is None or not is_timed(recurrence_id):
+        return None
+    return instant(recurrence_id, "RECURRENCE-ID", zones)
+
+
 def _event_id(uid: str, recurrence_id: Any, original: datetime | None) -> str:
     if recurrence_id is None:
         return uid
     if original is not None:
         return f"{uid}/{original:%Y%m%dT%H%M%SZ}"
+    if isinstance(recurrence_id.dt, date):
+        return f"{uid}/{recurrence_id.dt:%Y%m%d}"
     raise InvalidRequestError("RECURRENCE-ID must be a date-time", code="invalid-time")
 
 
@@ -239,8 +243,9 @@ def _series(
         rdates=instants(rdates, "RDATE"),
         exdates=instants(_props(vevent, "EXDATE"), "EXDATE"),
         skipped=[
-            instant(_prop(override, "RECURRENCE-ID"), "RECURRENCE-ID", zones)
+            slot
             for override in overrides
+            if (slot := _original_start(_prop(override, "RECURRENCE-ID"), zones)) is not None
         ],
     )
 

@@ -213,8 +213,10 @@ def date_list(
     """
     instants: list[datetime] = []
     for item in value.split(","):
-        text = item.strip().upper().split("/", 1)[0] if value_type == "PERIOD" else item.strip()
-        match = _ICAL_INSTANT.match(text.upper())
+        text = item.strip().upper()
+        if value_type == "PERIOD":
+            text = text.split("/", 1)[0]
+        match = _ICAL_INSTANT.match(text)
         if match is None:
             raise InvalidRequestError(
                 f"{field} holds a malformed date {text[:40]!r}", code="invalid-time"

@@ -17,7 +17,6 @@ version stamp, and far from ``datetime``'s limits, so later arithmetic cannot ov
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
 from importlib import resources
@@ -31,7 +30,6 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _MAX_ZONE_NAME = 128  # the longest IANA or Windows name is under 40 characters
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UTC_NAMES = frozenset({"utc", "z", "gmt", "etc/utc", "etc/gmt", "coordinated universal time"})
-_TABLES_LOCK = threading.Lock()
 
 
 def out_of_range(field: str) -> InvalidRequestError:
@@ -57,10 +55,13 @@ def bounded(instant: datetime, field: str) -> datetime:
 
 @cache
 def _zone_keys() -> dict[str, str]:
-    """Casefolded name → tz database key, for IANA keys and CLDR Windows names."""
-    with _TABLES_LOCK:
-        iana = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
-        windows = import_once("icalendar.timezone.windows_to_olson").WINDOWS_TO_OLSON
+    """Casefolded name → tz database key, for IANA keys and CLDR Windows names.
+
+    Built once (two threads may both build it; the result is the same). icalendar ships
+    CLDR's windowsZones table; it is imported here, not at cold start.
+    """
+    iana = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    windows = import_once("icalendar.timezone.windows_to_olson").WINDOWS_TO_OLSON
     keys = {key.casefold(): key for key in iana}
     for windows_name, key in windows.items():
         keys.setdefault(windows_name.casefold(), key)

@@ -463,6 +463,19 @@ def test_charset_from_content_type() -> None:
         ical.parse(body.encode(), "text/calendar; charset=x-no-such-charset")
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        'application/ics; name="invite.ics"',  # Google's invitation attachments
+        "text/x-vcalendar",  # older senders
+        'text/calendar; method=REQUEST; charset="UTF-8"',
+    ],
+)
+def test_calendar_content_types_read_alike(content_type: str) -> None:
+    body = _calendar("DTSTART:20271201T090000Z", "DTEND:20271201T100000Z", "SUMMARY:Zoë")
+    assert ical.parse(body, content_type).title == "Zoë"
+
+
 def test_a_path_in_the_body_is_not_read_from_disk() -> None:
     # icalendar treats a str without line breaks as a file name; bytes must stay bytes.
     path = str(FIXTURES / SOURCE / "outlook_request.ics")
@@ -510,6 +523,17 @@ def test_only_one_override_is_used_with_its_recurrence_id_in_utc() -> None:
         "DTEND;TZID=America/Los_Angeles:20271208T103000",
     )
     assert ical.parse(body, CALENDAR).event_id == "test-1@example.org/20271208T170000Z"
+
+
+def test_a_date_valued_recurrence_id_names_the_day() -> None:
+    body = _calendar(
+        "RECURRENCE-ID;VALUE=DATE:20271208",
+        "DTSTART:20271208T090000Z",
+        "DTEND:20271208T100000Z",
+    )
+    event = ical.parse(body, CALENDAR)
+    assert event.event_id == "test-1@example.org/20271208"
+    assert (event.series_event_id, event.original_start) == ("test-1@example.org", None)
 
 
 def test_non_mail_addresses_and_rooms_are_not_people() -> None:
