@@ -181,6 +181,7 @@ class StackState:
     status: str
     parameters: dict[str, str]
     outputs: dict[str, str]
+    termination_protection: bool
 
 
 def describe_stack(aws: Aws, name: str) -> StackState | None:
@@ -202,6 +203,7 @@ def describe_stack(aws: Aws, name: str) -> StackState | None:
             for p in stack.get("Parameters", [])
         },
         outputs={str(o["OutputKey"]): str(o["OutputValue"]) for o in stack.get("Outputs", [])},
+        termination_protection=bool(stack.get("EnableTerminationProtection")),
     )
 
 
@@ -260,8 +262,12 @@ def _current_template(aws: Aws, name: str) -> str:
     body = aws.client("cloudformation").get_template(StackName=name, TemplateStage="Original")[
         "TemplateBody"
     ]
-    parsed = json.loads(body) if isinstance(body, str) else body
-    return deploy_template.template_body(parsed)
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return str(body)  # not ours (YAML): never equal, so the stack gets updated
+    return deploy_template.template_body(body)
 
 
 # ---------------------------------------------------------------- secret
@@ -396,6 +402,8 @@ def deploy(
     state = describe_stack(aws, name)
     if state is None:
         raise DeployError(f"stack {name} vanished during the deploy")
+    if stage in PROTECTED_STAGES and not state.termination_protection:
+        cfn.update_termination_protection(StackName=name, EnableTerminationProtection=True)
     secret_arn = state.outputs["SecretArn"]
     filled = fill_secret_once(aws, secret_arn, stage)
     result = DeployResult(
