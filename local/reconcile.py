@@ -52,11 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from chalicelib import reconcile, runtime
 
-    while True:
+    if args.every <= 0:
         summary = reconcile.run(runtime.current(), time.monotonic() + PASS_SECONDS)
         print(json.dumps(summary.as_dict()), flush=True)
-        if args.every <= 0:
-            return 0
+        return 0
+    while True:
+        try:
+            summary = reconcile.run(runtime.current(), time.monotonic() + PASS_SECONDS)
+            print(json.dumps(summary.as_dict()), flush=True)
+        except Exception as exc:
+            print(f"reconcile pass failed: {type(exc).__name__}: {exc}", flush=True)
         time.sleep(args.every)
 
 

@@ -55,6 +55,8 @@ STAGE = "local"
 REAL_DAILY_API_URL = "https://api.daily.co/v1"
 EMULATOR_DOMAIN = "roomlinks-local"
 READY_TIMEOUT = 30.0
+# `chalice local` with API Gateway's own answers in the contract's shape.
+API_SERVER = [sys.executable, "-m", "local.api_server"]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _LISTENING = re.compile(r"daily emulator listening on (http://\S+)")
 
@@ -77,6 +79,8 @@ class Options:
     daily_api_key: str | None
     daily_api_url: str
     secret_file: Path | None
+    # Seconds between reconcile passes (contract §1 RECONCILE_EVERY); 0 turns them off.
+    reconcile_every: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Options:
@@ -84,6 +88,11 @@ class Options:
         if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
             raise SetupError(f"PORT must be a TCP port number, not {raw_port!r}")
         secret_file = environ.get("LOCAL_SECRET_FILE")
+        raw_every = environ.get("RECONCILE_EVERY") or "60"
+        try:
+            reconcile_every = float(raw_every)
+        except ValueError:
+            raise SetupError(f"RECONCILE_EVERY must be seconds, not {raw_every!r}") from None
         return cls(
             port=int(raw_port),
             state_dir=state_dir(environ),
@@ -91,6 +100,7 @@ class Options:
             daily_api_key=environ.get("DAILY_API_KEY") or None,
             daily_api_url=(environ.get("DAILY_API_URL") or REAL_DAILY_API_URL).rstrip("/"),
             secret_file=Path(secret_file).resolve() if secret_file else None,
+            reconcile_every=max(reconcile_every, 0.0),
         )
 
 
@@ -220,7 +230,6 @@ class _Plan:
 
     dynalite: list[str]
     moto_server: str
-    chalice: str
     names: aws.StageNames
     secret: Secret
     use_emulator: bool
@@ -296,7 +305,6 @@ class Stack:
         return _Plan(
             dynalite=[node, str(dynalite_js)],
             moto_server=_executable("moto_server"),
-            chalice=_executable("chalice"),
             names=names,
             secret=secret,
             use_emulator=use_emulator,
@@ -433,9 +441,7 @@ class Stack:
         app = self._spawn(
             "chalice",
             [
-                plan.chalice,
-                "local",
-                "--no-autoreload",
+                *API_SERVER,
                 "--stage",
                 STAGE,
                 "--host",
@@ -453,6 +459,23 @@ class Stack:
             timeout=READY_TIMEOUT,
             what=f"GET {api_url}/v1/health never answered 200",
         )
+        if opts.reconcile_every > 0:
+            # The same code the scheduled Lambda runs, every RECONCILE_EVERY seconds.
+            env_with_state = {**env, "LOCAL_STATE_DIR": str(opts.state_dir)}
+            with self.gate.deferred():
+                self.supervisor.start(
+                    "reconcile",
+                    [
+                        sys.executable,
+                        "-m",
+                        "local.reconcile",
+                        "--every",
+                        str(opts.reconcile_every),
+                    ],
+                    env=env_with_state,
+                    cwd=opts.project_dir,
+                )
+            self._publish_children(facts)
         return facts
 
     def watch(self) -> None:

@@ -191,7 +191,7 @@ def test_sigterm_stops_every_child_and_withdraws_stack_json(tmp_path: Path) -> N
         assert stack.info["daily_emulator"] is False
         assert stack.daily_api_url == REAL_DAILY_ENV["DAILY_API_URL"]
         assert stack.secret["daily_api_key"] == REAL_DAILY_ENV["DAILY_API_KEY"]
-        assert set(stack.child_pids()) == {"dynalite", "moto", "chalice"}
+        assert set(stack.child_pids()) == {"dynalite", "moto", "chalice", "reconcile"}
         assert all(_listening(port) for port in stack.ports().values())
     finally:
         code = stop_stack(stack)  # asserts: ports closed, children gone, stack.json removed
@@ -249,12 +249,7 @@ def test_a_child_that_fails_to_start_is_reported_and_the_rest_stopped(tmp_path: 
     fake.chmod(0o755)
     state_dir = tmp_path / "state"
     state_dir.mkdir()
-    script = (
-        "import sys, local.stack as s\n"
-        "real = s._executable\n"
-        f"s._executable = lambda name: {str(fake)!r} if name == 'chalice' else real(name)\n"
-        "sys.exit(s.main())\n"
-    )
+    script = f"import sys, local.stack as s\ns.API_SERVER = [{str(fake)!r}]\nsys.exit(s.main())\n"
     output = tmp_path / "launcher.log"
     with output.open("wb") as out:
         env = {

@@ -1,0 +1,81 @@
+"""`chalice local` with API Gateway's own answers in the contract's shape (local only).
+
+Chalice's local gateway answers an unknown route with 403 "Missing Authentication Token" —
+and, when the request carries an ``Authorization`` header, echoes that header back. A
+deployed API Gateway does the same unless its gateway responses are set (the template sets
+them to 404 ``not-found``); this server does what the deployed API does: 404 in the
+contract's error shape, never echoing a header. Everything else is Chalice's own local
+server, run the way `chalice local --no-autoreload --stage <stage>` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    ForbiddenError,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+)
+
+from local.launcher import PROJECT_DIR
+
+NOT_FOUND = json.dumps({"error": "not-found", "info": "no such route"}).encode()
+
+
+class RouteNotFound(LocalGatewayException):
+    CODE = 404
+
+
+class ContractGateway(LocalGateway):
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super().handle_request(method, path, headers, body)
+        except ForbiddenError:
+            # No authorizers here: Chalice raises this only for a path no route matches.
+            raise RouteNotFound({"Content-Type": "application/json"}, NOT_FOUND) from None
+
+
+class ContractRequestHandler(ChaliceRequestHandler):
+    def __init__(
+        self,
+        request: bytes,
+        client_address: tuple[str, int],
+        server: HTTPServer,
+        app_object: Chalice,
+        config: Config,
+    ) -> None:
+        self.local_gateway = ContractGateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="roomlinks' local API server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    # As `chalice local`: the stage's environment variables are applied to this process.
+    factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=args.stage)
+    server = LocalDevServer(
+        config.chalice_app, config, args.host, args.port, handler_cls=ContractRequestHandler
+    )
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
