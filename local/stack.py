@@ -31,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local import aws
 from local.demo import PROJECT_DIR, dev_links_jwt, state_dir, summary
+from local.frontend_server import FRONTEND_LINKS_JWT_ENV, allow_origin, frontend_port
 from local.processes import (
     Child,
     ParentMake,
@@ -234,6 +235,8 @@ class _Plan:
     secret: Secret
     use_emulator: bool
     daily_key_generated: bool  # made up for the emulator, so the banner may show it
+    # examples/frontend's own origin, chosen before the secret (its allowed_origins) is stored
+    frontend_port: int
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,12 @@ class Stack:
         except (OSError, ValueError) as exc:
             raise SetupError(f"cannot read stage {STAGE!r} of .chalice/config.json: {exc}") from exc
         secret, use_emulator, daily_key_generated = self._secret_and_daily()
+        page_port = frontend_port(opts.port)
+        note = allow_origin(
+            secret, f"http://{HOST}:{page_port}", from_file=opts.secret_file is not None
+        )
+        if note:
+            self.notes.append(note)
         if use_emulator and not (opts.project_dir / "local" / "daily_emulator").exists():
             raise SetupError("local/daily_emulator is missing; set DAILY_API_KEY to use Daily")
         opts.state_dir.mkdir(parents=True, exist_ok=True)
@@ -309,6 +318,7 @@ class Stack:
             secret=secret,
             use_emulator=use_emulator,
             daily_key_generated=daily_key_generated,
+            frontend_port=page_port,
         )
 
     def _spawn(self, name: str, argv: list[str], env: Mapping[str, str], port: int) -> Child:
@@ -320,6 +330,7 @@ class Stack:
     def _start_backing(self, plan: _Plan, env: Mapping[str, str]) -> _Backing:
         """dynalite, moto and (unless Daily is real) the emulator, started together, awaited."""
         ports = {"api": self.options.port, "dynalite": free_port(), "moto": free_port()}
+        ports["frontend"] = plan.frontend_port
         dynamodb_url = f"http://{HOST}:{ports['dynalite']}"
         secretsmanager_url = f"http://{HOST}:{ports['moto']}"
         daily_api_url = self.options.daily_api_url
@@ -400,6 +411,7 @@ class Stack:
             "daily_api_key": plan.secret["daily_api_key"],
             "secret": plan.secret,
             "links_jwt": dev_links_jwt(plan.secret["links"], int(now.timestamp())),
+            "frontend_url": f"http://{HOST}:{plan.frontend_port}",
             "daily_emulator": plan.use_emulator,
             "dynamodb_url": backing.dynamodb_url,
             "secretsmanager_url": backing.secretsmanager_url,
@@ -452,15 +464,9 @@ class Stack:
             app_env,
             opts.port,
         )
-        self._publish_children(facts)  # now with chalice's pid, long before it can answer
-        self.supervisor.wait_ready(
-            app,
-            lambda: http_status(f"{api_url}/v1/health", timeout=2.0) == 200,
-            timeout=READY_TIMEOUT,
-            what=f"GET {api_url}/v1/health never answered 200",
-        )
         if opts.reconcile_every > 0:
-            # The same code the scheduled Lambda runs, every RECONCILE_EVERY seconds.
+            # The same code the scheduled Lambda runs, every RECONCILE_EVERY seconds. It needs
+            # stack.json and the backing services, not the API, so it starts alongside it.
             env_with_state = {**env, "LOCAL_STATE_DIR": str(opts.state_dir)}
             with self.gate.deferred():
                 self.supervisor.start(
@@ -475,7 +481,38 @@ class Stack:
                     env=env_with_state,
                     cwd=opts.project_dir,
                 )
-            self._publish_children(facts)
+        # examples/frontend on its own origin, calling the API cross-origin (contract §2.3).
+        frontend_url = facts["frontend_url"]
+        frontend = self._spawn(
+            "frontend",
+            [
+                sys.executable,
+                "-m",
+                "local.frontend_server",
+                "--host",
+                HOST,
+                "--port",
+                str(plan.frontend_port),
+                "--api-url",
+                api_url,
+            ],
+            {**env, FRONTEND_LINKS_JWT_ENV: facts["links_jwt"] or ""},
+            plan.frontend_port,
+        )
+        # Every child's pid, long before the API can answer its first 200.
+        self._publish_children(facts)
+        # Ready before the API is, so whoever sees /v1/health answer 200 can open the page.
+        self.supervisor.wait_ready(
+            frontend,
+            lambda: http_status(f"{frontend_url}/config.json") == 200,
+            timeout=READY_TIMEOUT,
+        )
+        self.supervisor.wait_ready(
+            app,
+            lambda: http_status(f"{api_url}/v1/health", timeout=2.0) == 200,
+            timeout=READY_TIMEOUT,
+            what=f"GET {api_url}/v1/health never answered 200",
+        )
         return facts
 
     def watch(self) -> None:
