@@ -44,8 +44,13 @@ class RoomWindow:
     nbf: int
     exp: int
     privacy: Privacy
+    # An organizer's shared room (ROOM_MODE=per_host): no window of its own, tokens stop.
+    shared: bool = False
 
     def room_properties(self) -> dict[str, object]:
+        if self.shared:
+            # Daily's per-host pattern: the room lives on; each token's exp is the hard stop.
+            return {}
         # The room's exp is the hard stop: tokens carry no eject settings of their own.
         return {"nbf": self.nbf, "exp": self.exp, "eject_at_room_exp": True}
 
@@ -66,6 +71,8 @@ class Booking(BaseModel):
     lineage: str
     room_name: str
     privacy: Privacy = "private"
+    # The room is its organizer's shared room (ROOM_MODE=per_host), not the booking's own.
+    host_room: bool = False
     # Daily may hold this booking's room (it was created, or a create was attempted).
     room_present: bool = False
     # Daily matches this revision (room live with this window, or gone once cancelled, or
@@ -109,6 +116,7 @@ class Booking(BaseModel):
             nbf=self.nbf,
             exp=self.exp,
             privacy=self.privacy,
+            shared=self.host_room,
         )
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from chalicelib.daily import Privacy
 from chalicelib.errors import UpstreamUnavailableError
@@ -25,11 +26,18 @@ class Settings:
     # A room is created at most this long before its window opens (Daily counts every room);
     # 0 creates it when the booking arrives.
     room_lead_minutes: int = 1440
+    # per_booking (a room per booking) or per_host (an organizer's one shared room).
+    room_mode: Literal["per_booking", "per_host"] = "per_booking"
 
 
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise UpstreamUnavailableError(
+            f"the service is misconfigured: {name} must be a whole number", code="misconfigured"
+        ) from None
 
 
 @lru_cache(maxsize=1)
@@ -50,4 +58,7 @@ def settings() -> Settings:
         room_privacy="public" if privacy == "public" else "private",
         public_url=(os.environ.get("ROOMLINKS_PUBLIC_URL", "").strip().rstrip("/") or None),
         room_lead_minutes=max(_int_env("ROOM_LEAD_MINUTES", 1440), 0),
+        room_mode="per_host"
+        if os.environ.get("ROOM_MODE", "").strip() == "per_host"
+        else "per_booking",
     )

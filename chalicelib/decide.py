@@ -22,9 +22,10 @@ from chalicelib.booking import (
 )
 from chalicelib.daily import Privacy
 from chalicelib.events.model import CalendarEvent, EventAction, IgnoredDelivery
-from chalicelib.room_rules import room_name, room_window
+from chalicelib.room_rules import host_room_name, room_name, room_window
 
 RoomAction = Literal["ensure", "delete"]
+RoomMode = Literal["per_booking", "per_host"]
 WriteKind = Literal["insert", "replace"]
 
 
@@ -39,6 +40,8 @@ class Rules:
     # A room is made at most this long before its window opens (Daily counts every room);
     # None makes it when the booking arrives, whenever the meeting is.
     room_lead_seconds: int | None = 24 * 3600
+    # per_host: each organizer has one private room without exp (Daily's tutorial pattern).
+    room_mode: RoomMode = "per_booking"
 
     def room_due_at(self, nbf: int) -> int:
         """When a room opening at ``nbf`` must start to exist."""
@@ -63,7 +66,8 @@ def room_action(booking: Booking, now: float, rules: Rules) -> RoomAction | None
     if booking.moved_to is not None:
         return None  # the room went with the meeting to the booking named there
     if booking.cancelled:
-        return "delete" if booking.room_present else None
+        # A host's room outlives each booking; reconcile removes it once the host is idle.
+        return "delete" if booking.room_present and not booking.host_room else None
     if booking.exp is None or booking.nbf is None or now >= booking.exp:
         return None  # over: Daily ejects everyone and stops listing the room by itself
     due = now >= rules.room_due_at(booking.nbf)
@@ -77,7 +81,7 @@ def reconcile_at(booking: Booking, rules: Rules) -> int | None:
     if booking.moved_to is not None:
         return None
     if booking.cancelled:
-        return 0 if booking.room_present else None
+        return 0 if booking.room_present and not booking.host_room else None
     if booking.exp is None or booking.nbf is None:
         return None
     if booking.room_present and booking.room_synced:
@@ -188,8 +192,11 @@ def _update(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> D
             "cancelled": False,
             "version": event.version if event.version is not None else current.version,
             "content_hash": content_hash(event),
-            # A resurrected or moved meeting needs Daily again; an attendee change does not.
-            "room_synced": current.room_synced and not moved and not current.cancelled,
+            # A resurrected or moved meeting needs Daily again; an attendee change does not,
+            # nor does a moved meeting in a host's room (its window lives in the tokens).
+            "room_synced": current.room_synced
+            and not current.cancelled
+            and (not moved or current.host_room),
             "pending_reason": None,
             "issued_at": now,
             "updated_at": now,
@@ -203,7 +210,7 @@ def _cancel(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> D
         update={
             "cancelled": True,
             "version": event.version if event.version is not None else current.version,
-            "room_synced": not current.room_present,
+            "room_synced": not current.room_present or current.host_room,
             "pending_reason": None,
             "updated_at": now,
             "expires_at": retention_until(current.exp, now),
@@ -233,6 +240,12 @@ def _remove_attendees(
 
 
 def _new(event: CalendarEvent, lineage: str, now: int, rules: Rules) -> Booking:
+    host_room = rules.room_mode == "per_host" and event.organizer is not None
+    name = (
+        host_room_name(rules.signing_key, event.organizer.email)
+        if host_room and event.organizer is not None
+        else room_name(rules.signing_key, lineage)
+    )
     return Booking(
         booking_id=event.booking_id,
         source=event.source,
@@ -240,7 +253,8 @@ def _new(event: CalendarEvent, lineage: str, now: int, rules: Rules) -> Booking:
         version=event.version,
         content_hash=content_hash(event),
         lineage=lineage,
-        room_name=room_name(rules.signing_key, lineage),
+        room_name=name,
+        host_room=host_room,
         issued_at=now,
         created_at=now,
         updated_at=now,

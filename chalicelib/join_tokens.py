@@ -46,6 +46,8 @@ class JoinTokens:
             is_owner=True if participant.is_owner else None,
             user_name=user_name or participant.user_name,
             user_id=participant.user_id,
+            # In a host's shared room the token is the hard stop (Daily's per-host pattern).
+            eject_at_token_exp=True if booking.host_room else None,
         )
         return sign_meeting_token(
             properties,

@@ -23,6 +23,7 @@ class InMemoryBookingStore:
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._rooms: dict[str, str] = {}
         self._leases: dict[str, tuple[str, int]] = {}
+        self._host_rooms: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def get(self, booking_id: str) -> Booking | None:
@@ -65,6 +66,13 @@ class InMemoryBookingStore:
             if b.reconcile_at is not None and b.reconcile_at <= now
         ]
         return sorted(due, key=lambda b: (b.reconcile_at or 0, b.booking_id))[:limit]
+
+    def extend_host_room(self, room_name: str, live_until: int) -> None:
+        with self._lock:
+            self._host_rooms[room_name] = max(self._host_rooms.get(room_name, 0), live_until)
+
+    def host_room_live_until(self, room_name: str) -> int | None:
+        return self._host_rooms.get(room_name)
 
     def take_lease(self, job: str, holder: str, now: int, until: int) -> bool:
         with self._lock:

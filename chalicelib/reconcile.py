@@ -140,7 +140,7 @@ def _orphans(rt: Runtime, deadline: float, summary: Summary) -> None:
         summary.failed += 1
         return
     for name in candidates:
-        if not _owned(rt, name):
+        if not _owned(rt, name, now):
             orphans.append(name)
     if not orphans:
         return
@@ -154,8 +154,13 @@ def _orphans(rt: Runtime, deadline: float, summary: Summary) -> None:
         summary.remaining += len(orphans)
 
 
-def _owned(rt: Runtime, room_name: str) -> bool:
-    """True when a live booking holds this room (a moved meeting's current booking counts)."""
+def _owned(rt: Runtime, room_name: str, now: float) -> bool:
+    """True when a live booking holds this room (a moved meeting's current booking counts);
+    a host's shared room while any of the host's bookings may still need it."""
+    live_until = rt.store.host_room_live_until(room_name)
+    if live_until is not None:
+        lead = rt.settings.room_lead_minutes * 60
+        return now < live_until + lead
     booking_id = rt.store.room_owner(room_name)
     for _ in range(8):
         booking: Booking | None = rt.store.get(booking_id) if booking_id else None

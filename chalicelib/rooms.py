@@ -154,8 +154,14 @@ class DailyRooms:
             room, created = client.ensure_room(
                 name, privacy=window.privacy, properties=properties, deadline=deadline
             )
-            if not created and (
-                room.nbf != window.nbf or room.exp != window.exp or room.privacy != window.privacy
+            if (
+                not created
+                and not window.shared
+                and (
+                    room.nbf != window.nbf
+                    or room.exp != window.exp
+                    or room.privacy != window.privacy
+                )
             ):
                 client.update_room(
                     name, privacy=window.privacy, properties=properties, deadline=deadline

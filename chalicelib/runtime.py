@@ -37,6 +37,7 @@ class Runtime:
             grace_minutes=config.grace_minutes,
             default_privacy=config.room_privacy,
             room_lead_seconds=config.room_lead_minutes * 60 if config.room_lead_minutes else None,
+            room_mode=config.room_mode,
         )
 
 

@@ -27,6 +27,7 @@ from chalicelib.table import (
     TTL_ATTRIBUTE,
     daily_domain_key,
     deserialize,
+    host_room_key,
     idempotency_key,
     invite_pointer_key,
     lease_key,
@@ -86,6 +87,12 @@ class BookingStore(Protocol):
     def due_bookings(self, now: int, limit: int) -> list[Booking]:
         """Bookings whose reconcile time has come, soonest first (the sparse index)."""
         ...
+
+    def extend_host_room(self, room_name: str, live_until: int) -> None:
+        """A host's shared room is needed at least until ``live_until`` (only ever extended)."""
+        ...
+
+    def host_room_live_until(self, room_name: str) -> int | None: ...
 
     def take_lease(self, job: str, holder: str, now: int, until: int) -> bool:
         """Hold ``job`` until ``until`` unless another holder's lease is still running."""
@@ -176,6 +183,22 @@ class DynamoBookingStore:
             )
         )
         return [Booking.model_validate(deserialize(item)) for item in answer.get("Items", [])]
+
+    def extend_host_room(self, room_name: str, live_until: int) -> None:
+        with contextlib.suppress(BookingConflict):  # already needed for longer
+            self._put(
+                {
+                    KEY_ATTRIBUTE: host_room_key(room_name),
+                    "live_until": live_until,
+                    TTL_ATTRIBUTE: live_until + RETENTION_SECONDS,
+                },
+                f"attribute_not_exists({KEY_ATTRIBUTE}) OR live_until < :until",
+                {":until": {"N": str(live_until)}},
+            )
+
+    def host_room_live_until(self, room_name: str) -> int | None:
+        item = self._get_item(host_room_key(room_name))
+        return int(item["live_until"]) if item and "live_until" in item else None
 
     def take_lease(self, job: str, holder: str, now: int, until: int) -> bool:
         try:

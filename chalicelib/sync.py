@@ -87,6 +87,8 @@ class BookingSync:
                 booking.booking_id,
                 keep_until=booking.expires_at,
             )
+        if booking.host_room and not booking.cancelled and booking.exp is not None:
+            self._store.extend_host_room(booking.room_name, booking.exp)
         if decision.write == "insert":
             return self._store.insert(booking)
         if decision.write == "replace":

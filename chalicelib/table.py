@@ -16,6 +16,8 @@ idempotency key     ``idem#<MAC of caller, key>``   ``body_hash``, ``booking``,
                                                     ``starts_at`` (24 h, then TTL)
 room pointer        ``room#<room name>``            ``booking``: the booking whose room
                                                     it is (reconcile's orphan check)
+host room           ``host-room#<room name>``       ``live_until``: the latest room end
+                                                    of its organizer's bookings
 lease               ``lease#<job>``                 ``holder``, ``until``: one run of a
                                                     scheduled job at a time
 ==================  ==============================  ==================================
@@ -46,6 +48,7 @@ DAILY_DOMAIN_PREFIX = "daily-domain#"
 IDEMPOTENCY_PREFIX = "idem#"
 ROOM_POINTER_PREFIX = "room#"
 LEASE_PREFIX = "lease#"
+HOST_ROOM_PREFIX = "host-room#"
 
 
 def invite_pointer_key(lineage_key: str) -> str:
@@ -66,6 +69,10 @@ def room_pointer_key(room_name: str) -> str:
 
 def lease_key(job: str) -> str:
     return LEASE_PREFIX + job
+
+
+def host_room_key(room_name: str) -> str:
+    return HOST_ROOM_PREFIX + room_name
 
 
 def serialize(values: dict[str, Any]) -> dict[str, Any]:
