@@ -63,5 +63,13 @@ deploy: install
 destroy: install
 	$(PY) -m local.deploy destroy --stage $(STAGE)
 
+# examples/frontend in headless Chromium (tests/e2e). Debian's chromium, driven by Playwright's
+# Python package (requirements-dev.txt); nothing downloads a browser. apt only when it is missing.
+e2e: install
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	$(BIN)/pytest tests/e2e
+
 clean:
 	rm -rf $(VENV) node_modules .local build .pytest_cache .mypy_cache .ruff_cache

@@ -141,6 +141,8 @@ def summary(
     links = secret["links"]
     for name in ("jwt_secret", "issuer", "audience", "jwks_url"):
         lines.append(f"  links.{name:<12} {_display(links.get(name))}")
+    origins = ", ".join(links.get("allowed_origins") or []) or "(none: no browser gets CORS)"
+    lines.append(f"  links.allowed_origins {origins}")
     lines += ["", "Development JWT for POST /v1/links and /v1/rooms (links_jwt in stack.json):"]
     if facts["links_jwt"]:
         lines.append(f"  links_jwt          {facts['links_jwt']}")
@@ -153,6 +155,12 @@ def summary(
             "  links_jwt          null   (links has only a jwks_url, no jwt_secret to sign"
             " with: get a token from that identity provider)"
         )
+    if facts.get("frontend_url"):
+        lines += [
+            "",
+            "Frontend example (examples/frontend; calls the API cross-origin with links_jwt):",
+            f"  open               {facts['frontend_url']}/",
+        ]
     lines.extend(f"note: {note}" for note in notes)
     if "zapier" in hooks:
         event = json.dumps(sample_zapier_event(), separators=(",", ":"))

@@ -90,6 +90,7 @@ def test_a_stop_signal_to_make_itself_stops_everything(
         "daily_emulator",
         "chalice",
         "reconcile",
+        "frontend",
     }
 
     os.kill(make.pid, stop)

@@ -168,6 +168,8 @@ def test_local_secret_file_seeds_the_secret(tmp_path: Path) -> None:
     secret_file.write_text(json.dumps(seeded))
 
     with launched_stack(tmp_path / "state", {"LOCAL_SECRET_FILE": str(secret_file)}) as stack:
+        # The file lists no allowed_origins, so the example frontend's origin is added.
+        seeded["links"]["allowed_origins"] = [stack.info["frontend_url"]]
         assert stack.secret == seeded
         assert stack.daily_api_key == seeded["daily_api_key"]
         assert _stored_secret(stack) == seeded
@@ -183,6 +185,7 @@ def test_local_secret_file_seeds_the_secret(tmp_path: Path) -> None:
         output = stack.banner()
         assert seeded["daily_api_key"] not in output  # from a file: possibly real, so masked
         assert "file…" in output
+        assert "LOCAL_SECRET_FILE lists no links.allowed_origins" in output
 
 
 def test_sigterm_stops_every_child_and_withdraws_stack_json(tmp_path: Path) -> None:
@@ -191,7 +194,7 @@ def test_sigterm_stops_every_child_and_withdraws_stack_json(tmp_path: Path) -> N
         assert stack.info["daily_emulator"] is False
         assert stack.daily_api_url == REAL_DAILY_ENV["DAILY_API_URL"]
         assert stack.secret["daily_api_key"] == REAL_DAILY_ENV["DAILY_API_KEY"]
-        assert set(stack.child_pids()) == {"dynalite", "moto", "chalice", "reconcile"}
+        assert set(stack.child_pids()) == {"dynalite", "moto", "chalice", "reconcile", "frontend"}
         assert all(_listening(port) for port in stack.ports().values())
     finally:
         code = stop_stack(stack)  # asserts: ports closed, children gone, stack.json removed
