@@ -162,7 +162,7 @@ def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Dec
         return _remove_attendees(current, event, order, now, rules)
     if event.action is EventAction.CANCEL:
         if current.cancelled:
-            return Decision(Outcome.UNCHANGED, current)
+            return _recorded(current, event, order, now, rules)
         if order < 0:
             return Decision(Outcome.STALE, current)
         return _cancel(current, event, now, rules)
@@ -174,10 +174,21 @@ def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Dec
     if order < 0:
         return Decision(Outcome.STALE, current)
     if content_hash(event) == current.content_hash:
-        return Decision(Outcome.UNCHANGED, current)
+        return _recorded(current, event, order, now, rules)
     if order == 0 and event.version is not None:
         return Decision(Outcome.STALE, current)  # same version, other content: the first stays
     return _update(current, event, now, rules)
+
+
+def _recorded(
+    current: Booking, event: CalendarEvent, order: int, now: int, rules: Rules
+) -> Decision:
+    """Nothing changes, but a newer version is remembered, so that an older one arriving
+    later is recognised as stale (a replay of the same version writes nothing)."""
+    if order <= 0 or event.version is None:
+        return Decision(Outcome.UNCHANGED, current)
+    newer = current.model_copy(update={"version": event.version, "updated_at": now})
+    return Decision(Outcome.UNCHANGED, with_schedule(newer, rules), "replace")
 
 
 def _update(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Decision:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from chalicelib.booking import Booking, Outcome
-from chalicelib.decide import Decision, Rules, decide, room_action, with_schedule
+from chalicelib.decide import Decision, RoomAction, Rules, decide, room_action, with_schedule
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
 from chalicelib.room_rules import lineage_key
@@ -114,13 +114,14 @@ class BookingSync:
                 target = following
                 continue
             action = room_action(target, self._now, self._rules)
-            if action is None and acted and target.moved_to is None:
-                # Our earlier call may have left the room differently: make it match again.
-                action = "delete" if target.cancelled else None
+            if acted:
+                # Our own call may have undone what another writer brought in step: whatever
+                # the stored state says of its sync, make Daily match it again.
+                action = _reapply(target, self._now)
             if action is None:
-                return target
+                return self._cleared(target)
             try:
-                self._perform(action, target)
+                self._perform(action, target, acted=acted)
             except RoomWorkFailed as failed:
                 return self._mark_pending(target, failed)
             acted = True
@@ -140,10 +141,20 @@ class BookingSync:
                 target = latest
         return target
 
-    def _perform(self, action: str, booking: Booking) -> None:
+    def _cleared(self, booking: Booking) -> Booking:
+        """Nothing for Daily: a booking the reconcile job looked at for nothing leaves its index
+        (e.g. a meeting that ended before its room was made)."""
+        if booking.reconcile_at is None or booking.reconcile_at > self._now:
+            return booking
+        try:
+            return self._store.replace(booking.model_copy(update={"reconcile_at": None}))
+        except BookingConflict:
+            return self._store.get(booking.booking_id) or booking
+
+    def _perform(self, action: str, booking: Booking, *, acted: bool) -> None:
         if action == "delete":
             self._rooms.delete(booking.room_name, self._deadline)
-        elif booking.room_present:
+        elif booking.room_present and not acted:
             self._rooms.move(booking.room_name, booking.window, self._deadline)
         else:
             self._rooms.ensure(booking.room_name, booking.window, self._deadline)
@@ -162,3 +173,12 @@ class BookingSync:
         except BookingConflict:
             # Someone else wrote meanwhile and syncs their own state.
             return self._store.get(booking.booking_id) or booking
+
+
+def _reapply(booking: Booking, now: int) -> RoomAction | None:
+    """What Daily must do to match ``booking`` after our own call touched its room."""
+    if booking.cancelled:
+        return None if booking.host_room else "delete"
+    if booking.exp is None or now >= booking.exp:
+        return None
+    return "ensure"
