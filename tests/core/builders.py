@@ -14,8 +14,8 @@ from typing import Any, cast
 from chalicelib.booking import RETENTION_SECONDS, Booking, RoomWindow, content_hash, iso_utc
 from chalicelib.decide import Rules
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
-from chalicelib.rooms import DailyRooms, PendingReason, RoomWorkFailed
 from chalicelib.room_rules import room_name
+from chalicelib.rooms import DailyRooms, PendingReason, RoomWorkFailed
 
 KEY = "test-signing-key-0123456789"
 RULES = Rules(signing_key=KEY)  # contract defaults: 10 min early join, 15 min grace, 24 h lead

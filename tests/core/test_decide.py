@@ -698,7 +698,10 @@ def test_decide(case: Case) -> None:
     if case.write == "replace":
         assert case.current is not None
         assert written.revision == case.current.revision  # conditional on what was read
-        assert (written.lineage, written.room_name) == (case.current.lineage, case.current.room_name)
+        assert (written.lineage, written.room_name) == (
+            case.current.lineage,
+            case.current.room_name,
+        )
 
 
 def test_the_table_covers_every_outcome_write_and_daily_action() -> None:
@@ -818,7 +821,9 @@ SERIES = Recurrence(
             id="pending",
         ),
         pytest.param(BASE, BASE.exp, RULES, None, nbf_of(SOON) - LEAD, id="over: now == exp"),
-        pytest.param(BASE, (BASE.exp or 0) - 1, RULES, "ensure", nbf_of(SOON) - LEAD, id="1 s left"),
+        pytest.param(
+            BASE, (BASE.exp or 0) - 1, RULES, "ensure", nbf_of(SOON) - LEAD, id="1 s left"
+        ),
         pytest.param(
             BASE.model_copy(update={"room_present": True}),
             (BASE.exp or 0) + 60,
