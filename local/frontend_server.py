@@ -71,9 +71,10 @@ def config(api_url: str, links_jwt: str | None) -> dict[str, Any]:
 class FrontendHandler(SimpleHTTPRequestHandler):
     """Static files from one directory, no listings, config.json generated, quiet."""
 
-    server_version = "roomlinks-frontend"
-    sys_version = ""
     config_body = b"{}"
+
+    def version_string(self) -> str:
+        return "roomlinks-frontend"
 
     def do_GET(self) -> None:
         if urlsplit(self.path).path == "/config.json":
