@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 from urllib.parse import unquote
@@ -11,6 +10,7 @@ from chalice.app import Chalice, Rate, Request, Response
 
 from chalicelib import adhoc, intake, invites, links, reconcile, runtime
 from chalicelib.caller_auth import authenticate
+from chalicelib.observability import configure_logging, request_scope
 from chalicelib.web import (
     JSON_TYPES,
     answers_errors,
@@ -23,8 +23,7 @@ from chalicelib.web import (
 )
 
 app = Chalice(app_name="roomlinks")
-app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
-logging.getLogger("chalicelib").setLevel(app.log.level)
+configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 app.register_middleware(method_not_allowed_in_contract_shape, "http")
 
 # Every body format a source may send; anything else is a 415 in the contract's shape.
@@ -155,7 +154,7 @@ def end_room(booking_id: str) -> Response:
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="reconcile")
 def reconcile_job(event: Any) -> dict[str, Any]:
     """Contract §2.6, every 5 minutes; one run at a time (lease + reserved concurrency 1)."""
-    del event
-    return reconcile.run(
-        runtime.current(), reconcile.schedule_deadline(app.lambda_context)
-    ).as_dict()
+    context = getattr(event, "context", None)
+    with request_scope(getattr(context, "aws_request_id", None)):
+        deadline = reconcile.schedule_deadline(context)
+        return reconcile.run(runtime.current(), deadline).as_dict()

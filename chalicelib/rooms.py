@@ -27,6 +27,7 @@ from chalicelib.daily import (
     Domain,
 )
 from chalicelib.errors import UpstreamUnavailableError
+from chalicelib.observability import emit_metrics
 from chalicelib.secrets import SecretCache
 from chalicelib.store import BookingStore
 
@@ -199,5 +200,7 @@ class DailyRooms:
             self._call(operation)
         except DailyError as exc:
             reason = failure_reason(exc)
+            emit_metrics({"DailyErrors": 1})
+            emit_metrics({"DailyFailures": 1}, reason=reason)
             log.warning("daily %s failed: %s (status %s) → %s", what, exc.error, exc.status, reason)
             raise RoomWorkFailed(reason) from None

@@ -16,6 +16,7 @@ from chalicelib.booking import Booking, Outcome
 from chalicelib.decide import Decision, RoomAction, Rules, decide, room_action, with_schedule
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
+from chalicelib.observability import about_booking, emit_metrics
 from chalicelib.room_rules import lineage_key
 from chalicelib.rooms import DailyRooms, RoomWorkFailed
 from chalicelib.series import advance_series, skip_occurrence
@@ -24,6 +25,7 @@ from chalicelib.store import BookingConflict, BookingStore
 log = logging.getLogger(__name__)
 
 _MAX_ROUNDS = 8
+_ROOM_METRICS = {"ensure": "RoomsEnsured", "delete": "RoomsDeleted"}
 
 
 class BookingSync:
@@ -42,6 +44,7 @@ class BookingSync:
         self, event: CalendarEvent, *, creator: str | None = None
     ) -> tuple[Booking, Outcome]:
         """Decide, write, then sync: the stored booking after this delivery and its outcome."""
+        about_booking(event.booking_id)
         for _ in range(_MAX_ROUNDS):
             current = self._store.get(event.booking_id)
             previous = None
@@ -123,7 +126,9 @@ class BookingSync:
             try:
                 self._perform(action, target, acted=acted)
             except RoomWorkFailed as failed:
+                emit_metrics({"BookingsPending": 1}, reason=failed.reason)
                 return self._mark_pending(target, failed)
+            emit_metrics({_ROOM_METRICS[action]: 1})
             acted = True
             done = target.model_copy(
                 update={

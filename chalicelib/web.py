@@ -15,6 +15,7 @@ from chalicelib.errors import (
     RoomlinksError,
     UnsupportedMediaTypeError,
 )
+from chalicelib.observability import emit_metrics, request_scope
 
 log = logging.getLogger("roomlinks")
 P = ParamSpec("P")
@@ -46,6 +47,7 @@ def answers_errors(view: Callable[P, Any]) -> Callable[P, Any]:
                 exc.error,
                 exc.code or "",
             )
+            emit_metrics({"Refused": 1}, error=exc.error)
             return error_response(exc)
         except Exception:
             # Logged with its trace for operators; the caller sees no internals.
@@ -103,8 +105,10 @@ def require_content_type(request: Request, accepted: tuple[str, ...], *, default
 
 
 def method_not_allowed_in_contract_shape(request: Request, get_response: Any) -> Response:
-    """Chalice answers a known route's wrong method itself; put that answer in our shape."""
-    response: Response = get_response(request)
+    """Every request's log lines carry its id; Chalice answers a known route's wrong method
+    itself, so that answer is put in our shape here."""
+    with request_scope(request.context.get("requestId")):
+        response: Response = get_response(request)
     if response.status_code == 405 and "MethodNotAllowedError" in str(response.body):
         allowed = str(response.headers.get("Allow", ""))
         return error_response(
