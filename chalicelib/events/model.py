@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.daily.models import Privacy
 from chalicelib.errors import InvalidRequestError, PayloadTooLargeError
 from chalicelib.events.timeparse import EARLIEST, LATEST, bounded
 
@@ -98,7 +99,7 @@ class EventOverrides(BaseModel):
 
     early_join_minutes: int | None = None
     grace_minutes: int | None = None
-    privacy: Literal["private", "public"] | None = None
+    privacy: Privacy | None = None
 
 
 def _utc_in_range(value: datetime) -> datetime:
