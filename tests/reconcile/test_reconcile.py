@@ -121,3 +121,19 @@ def test_a_rejected_daily_key_stops_the_pass_instead_of_hammering(harness: Harne
     summary = run(harness)
     assert summary.failed == 1 and summary.remaining == 2 and not summary.complete
     assert harness.emulator.counters().get("POST /rooms", 0) <= 2
+
+
+def test_twenty_percent_daily_faults_converge_with_nothing_lost(harness: Harness) -> None:
+    harness.emulator.faults.set_failure_rate(0.2, status=503)
+    answers = [harness.post("zapier", zap(f"rc-faulty-{n}")).json_body for n in range(20)]
+    cancelled = [harness.post("zapier", {"id": f"rc-faulty-{n}", "status": "cancelled"}) for n in range(5)]
+    assert all(a.status_code == 200 for a in cancelled)
+    for _ in range(10):
+        if run(harness).complete and not harness.runtime.store.due_bookings(int(time.time()), 1):
+            break
+    harness.emulator.faults.clear()
+    rooms = live_rooms(harness)
+    assert {a["room_name"] for a in answers[5:]} <= rooms
+    assert not {a["room_name"] for a in answers[:5]} & rooms
+    for answer in answers[5:]:
+        assert harness.post("zapier", zap(answer["event_id"])).json_body["status"] == "scheduled"
