@@ -513,6 +513,10 @@ class Stack:
             timeout=READY_TIMEOUT,
             what=f"GET {api_url}/v1/health never answered 200",
         )
+        if not plan.use_emulator:
+            note = daily_key_warning(facts["daily_api_url"], str(plan.secret["daily_api_key"]))
+            if note:
+                self.notes.append(note)
         return facts
 
     def watch(self) -> None:
@@ -537,6 +541,27 @@ class Stack:
             with contextlib.suppress(OSError):
                 self.stack_file.unlink()
             self.wrote_stack_file = False
+
+
+def daily_key_warning(daily_api_url: str, api_key: str) -> str | None:
+    """A banner warning when real Daily is unreachable or refuses the key (one GET /)."""
+    import requests
+
+    try:
+        answer = requests.get(
+            f"{daily_api_url}/", headers={"Authorization": f"Bearer {api_key}"}, timeout=5
+        )
+    except requests.RequestException as exc:
+        return (
+            f"Daily at {daily_api_url} is unreachable ({type(exc).__name__}): bookings are "
+            "accepted as pending (daily-unavailable) and reconcile creates their rooms later"
+        )
+    if answer.status_code in (401, 403):
+        return (
+            "Daily refuses DAILY_API_KEY: bookings stay pending (daily-key-rejected) until the "
+            "secret holds a valid key"
+        )
+    return None
 
 
 def main() -> int:

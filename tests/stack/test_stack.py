@@ -276,3 +276,19 @@ def test_a_child_that_fails_to_start_is_reported_and_the_rest_stopped(tmp_path: 
     assert "boom: cannot import app.py" in text  # the tail of the child's log
     assert not (state_dir / "stack.json").exists()
     assert processes_started_for(state_dir) == []
+
+
+def test_the_banner_warns_when_real_daily_is_unreachable(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path / "state", REAL_DAILY_ENV)
+    try:
+        assert "is unreachable" in stack.output.read_text()
+    finally:
+        assert stop_stack(stack) == 0
+
+
+def test_the_warning_names_a_refused_key(daily_emulator: Any) -> None:
+    from local.stack import daily_key_warning
+
+    assert daily_key_warning(daily_emulator.base_url, daily_emulator.api_key) is None
+    refused = daily_key_warning(daily_emulator.base_url, "not-the-key")
+    assert refused is not None and "refuses DAILY_API_KEY" in refused
