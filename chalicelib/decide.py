@@ -160,6 +160,12 @@ def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Dec
     order = compare_versions(event.version, current.version)
     if event.action is EventAction.REMOVE_ATTENDEE:
         return _remove_attendees(current, event, order, now, rules)
+    if event.action is EventAction.ADD_ATTENDEE:
+        # Everyone already there stays; the rest follows the ordinary update rules.
+        joined = current.attendees + event.attendees
+        event = event.model_copy(
+            update={"attendees": tuple({p.key: p for p in joined}.values())}
+        )
     if event.action is EventAction.CANCEL:
         if current.cancelled:
             return _recorded(current, event, order, now, rules)

@@ -3,7 +3,9 @@
 - ``invitee.created`` → CREATE, ``invitee.canceled`` → CANCEL. Any other event
   (``invitee_no_show.created``, ``routing_form_submission.created``, …) carries no meeting to act
   on: ``IgnoredDelivery`` (Calendly disables a subscription after 24 h of failed deliveries).
-- Group events: ``invitee.canceled`` while ``scheduled_event.status`` is still ``active`` (and
+- Group events (``invitees_counter.limit`` above 1): ``invitee.created`` names only its own
+  invitee, so it is ADD_ATTENDEE (the booking adds them to those already there).
+  ``invitee.canceled`` while ``scheduled_event.status`` is still ``active`` (and
   ``invitees_counter.active``, when given, is above 0) means one invitee left a meeting that goes
   on: REMOVE_ATTENDEE with ``attendees`` = that invitee alone (times kept when present). Only
   the meeting's own cancellation (status ``canceled``) or its last invitee's cancels it.
@@ -56,13 +58,19 @@ def parse(body: bytes, content_type: str | None) -> CalendarEvent:
     meeting = optional_object(payload, "scheduled_event")
     if action is EventAction.CANCEL and _meeting_goes_on(meeting):
         action = EventAction.REMOVE_ATTENDEE
+    elif action is EventAction.CREATE and _is_group_event(meeting):
+        action = EventAction.ADD_ATTENDEE
     event_id = required_str(meeting, "uri", label="payload.scheduled_event.uri")
-    previous = _previous_meeting(payload) if action is EventAction.CREATE else None
+    previous = (
+        _previous_meeting(payload)
+        if action in {EventAction.CREATE, EventAction.ADD_ATTENDEE}
+        else None
+    )
     start, end = instant_span(
         meeting,
         "start_time",
         "end_time",
-        cancelled=action is not EventAction.CREATE,
+        cancelled=action not in {EventAction.CREATE, EventAction.ADD_ATTENDEE},
         where="payload.scheduled_event.",
     )
     return CalendarEvent(
@@ -91,6 +99,13 @@ def _meeting_goes_on(meeting: dict[str, Any]) -> bool:
     if isinstance(active, bool) or not isinstance(active, int):
         return True  # not counted: the status alone decides
     return active > 0
+
+
+def _is_group_event(meeting: dict[str, Any]) -> bool:
+    """A meeting several invitees book (``invitees_counter.limit`` above 1): each
+    ``invitee.created`` names only its own invitee, so invitees add up."""
+    limit = optional_object(meeting, "invitees_counter").get("limit")
+    return isinstance(limit, int) and not isinstance(limit, bool) and limit > 1
 
 
 def _previous_meeting(payload: dict[str, Any]) -> str | None:

@@ -62,6 +62,9 @@ class EventAction(StrEnum):
     # One attendee left a meeting that goes on (a Calendly group event): ``attendees`` holds
     # exactly who left; the booking keeps its room for everyone else.
     REMOVE_ATTENDEE = "remove-attendee"
+    # One more invitee joined a meeting that may already exist (a Calendly group event):
+    # ``attendees`` holds who joined; the booking adds them to everyone already there.
+    ADD_ATTENDEE = "add-attendee"
 
 
 class Person(BaseModel):
@@ -218,7 +221,7 @@ class CalendarEvent(BaseModel):
         return f"{self.source}:{self.previous_event_id}"
 
 
-_NEEDS_TIMES = frozenset({EventAction.CREATE, EventAction.UPDATE})
+_NEEDS_TIMES = frozenset({EventAction.CREATE, EventAction.UPDATE, EventAction.ADD_ATTENDEE})
 
 
 def check_schedule(

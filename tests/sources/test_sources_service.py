@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -131,3 +132,30 @@ def test_calendly_reschedule_in_either_order_leaves_one_live_room(
     assert live[0]["config"]["nbf"] == new["nbf"]
     old_booking = harness.booking(str(old["booking_id"]))
     assert old_booking.cancelled and not old_booking.room_present
+
+
+def _group_created(email: str, name: str, created_at: str) -> bytes:
+    body = json.loads(fixture("calendly", "group_invitee_canceled"))
+    body.update({"event": "invitee.created", "created_at": created_at})
+    body["payload"].update({"email": email, "name": name, "status": "active", "cancellation": None})
+    body["payload"]["scheduled_event"]["invitees_counter"] = {"active": 1, "limit": 10, "total": 1}
+    return json.dumps(body).encode()
+
+
+def test_calendly_group_event_invitees_add_up_and_one_leaving_keeps_the_rest(
+    harness: Harness,
+) -> None:
+    first = post(
+        harness, "calendly", _group_created("ann@example.org", "Ann", "2027-10-20T11:00:00Z")
+    )
+    second = post(
+        harness, "calendly", _group_created("rosa@example.org", "Rosa Diaz", "2027-10-21T11:00:00Z")
+    )
+    joined = second.json_body  # type: ignore[attr-defined]
+    assert first.json_body["booking_id"] == joined["booking_id"]  # type: ignore[attr-defined]
+    assert joined["outcome"] == "updated"
+    assert {a["email"] for a in joined["attendees"]} == {"ann@example.org", "rosa@example.org"}
+    left = post(harness, "calendly", fixture("calendly", "group_invitee_canceled")).json_body  # type: ignore[attr-defined]
+    assert (left["outcome"], left["status"]) == ("updated", "scheduled")
+    assert [a["email"] for a in left["attendees"]] == ["ann@example.org"]
+    assert left["room_name"] in {r["name"] for r in harness.emulator.rooms_snapshot()}
