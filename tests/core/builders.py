@@ -50,7 +50,7 @@ def event(
     previous: str | None = None,
 ) -> CalendarEvent:
     """One Zapier-style delivery of meeting ``event_id`` with ``sequence`` as its version."""
-    timed = action in (EventAction.CREATE, EventAction.UPDATE)
+    timed = action in (EventAction.CREATE, EventAction.UPDATE, EventAction.ADD_ATTENDEE)
     return CalendarEvent(
         source="zapier",
         event_id=event_id,

@@ -628,6 +628,35 @@ CASES = [
         {"moved_to": "zapier:Y", "room_present": False, "version": version(5)},
         None,
     ),
+    # --- one attendee joining a group meeting ------------------------------------------------
+    Case(
+        "attendee joins: updated, everyone already there stays, no Daily work",
+        LIVE,
+        event(2, action=EventAction.ADD_ATTENDEE, attendees=(CAROL,)),
+        Outcome.UPDATED,
+        "replace",
+        {"attendees": (ANN, BOB, CAROL), "room_synced": True, "version": version(2)},
+        None,
+    ),
+    Case(
+        "attendee already there joins again: unchanged, version recorded",
+        LIVE,
+        event(2, action=EventAction.ADD_ATTENDEE, attendees=(BOB,)),
+        Outcome.UNCHANGED,
+        "replace",
+        {"attendees": (ANN, BOB), "version": version(2)},
+        None,
+    ),
+    Case(
+        "first invitee of a group meeting: created",
+        None,
+        event(1, action=EventAction.ADD_ATTENDEE, attendees=(CAROL,)),
+        Outcome.CREATED,
+        "insert",
+        {"attendees": (CAROL,), "lineage": X, "room_name": room_name(KEY, X)},
+        "ensure",
+        point_invites=True,
+    ),
     # --- one attendee leaving a meeting that goes on -----------------------------------------
     Case(
         "attendee removed: updated, everyone else's links and the room stay",
