@@ -9,24 +9,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.errors import RoomlinksError
 from tests.frontend.jwts import bearer, hs256
 from tests.plugins.service_harness import Harness, zap
 from tests.sources.signing import signed_headers
 
-ERRORS = {
-    "json-parsing-error",
-    "invalid-request-error",
-    "authorization-header-error",
-    "authentication-error",
-    "forbidden-error",
-    "not-found",
-    "method-not-allowed",
-    "conflict",
-    "gone",
-    "payload-too-large",
-    "unsupported-media-type",
-    "upstream-unavailable",
-}
+# Every error type of the contract's table: one exception class each in chalicelib.errors.
+ERRORS = {cls.error for cls in RoomlinksError.__subclasses__()} - {"server-error"}
 SOURCES = ["zapier", "google", "graph", "ical", "calcom", "calendly", "generic"]
 CONTENT_TYPES = [
     "application/json",
