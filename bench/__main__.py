@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-BENCHES = ["bench.tokens", "bench.core_path"]
+BENCHES = ["bench.tokens", "bench.core_path", "bench.peer"]
 
 
 def run(names: list[str]) -> None:
