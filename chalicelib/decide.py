@@ -163,9 +163,7 @@ def _next(current: Booking, event: CalendarEvent, now: int, rules: Rules) -> Dec
     if event.action is EventAction.ADD_ATTENDEE:
         # Everyone already there stays; the rest follows the ordinary update rules.
         joined = current.attendees + event.attendees
-        event = event.model_copy(
-            update={"attendees": tuple({p.key: p for p in joined}.values())}
-        )
+        event = event.model_copy(update={"attendees": tuple({p.key: p for p in joined}.values())})
     if event.action is EventAction.CANCEL:
         if current.cancelled:
             return _recorded(current, event, order, now, rules)

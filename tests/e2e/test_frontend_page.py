@@ -87,8 +87,8 @@ class Tab:
         self.requests: list[Request] = []
         self.failed: list[Request] = []
         self.console: list[str] = []
-        page.on("request", lambda request: self.requests.append(request))
-        page.on("requestfailed", lambda request: self.failed.append(request))
+        page.on("request", self.requests.append)
+        page.on("requestfailed", self.failed.append)
         page.on("console", lambda message: self.console.append(message.text))
         page.set_default_timeout(TIMEOUT_MS)
 

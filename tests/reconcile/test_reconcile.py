@@ -126,7 +126,9 @@ def test_a_rejected_daily_key_stops_the_pass_instead_of_hammering(harness: Harne
 def test_twenty_percent_daily_faults_converge_with_nothing_lost(harness: Harness) -> None:
     harness.emulator.faults.set_failure_rate(0.2, status=503)
     answers = [harness.post("zapier", zap(f"rc-faulty-{n}")).json_body for n in range(20)]
-    cancelled = [harness.post("zapier", {"id": f"rc-faulty-{n}", "status": "cancelled"}) for n in range(5)]
+    cancelled = [
+        harness.post("zapier", {"id": f"rc-faulty-{n}", "status": "cancelled"}) for n in range(5)
+    ]
     assert all(a.status_code == 200 for a in cancelled)
     for _ in range(10):
         if run(harness).complete and not harness.runtime.store.due_bookings(int(time.time()), 1):
