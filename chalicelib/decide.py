@@ -76,6 +76,26 @@ def room_action(booking: Booking, now: float, rules: Rules) -> RoomAction | None
     return "ensure" if due else None
 
 
+def daily_state(booking: Booking) -> tuple[object, ...]:
+    """What Daily holds for a booking in this state: two states with equal values need the
+    same room (or the same absence of one)."""
+    return (booking.room_name, booking.cancelled, booking.nbf, booking.exp, booking.privacy)
+
+
+# Longer than a request's Daily budget: a booking written more recently than this may still
+# be on its way to Daily with its writer, so replays leave that work to it.
+IN_FLIGHT_SECONDS = 15
+
+
+def in_flight(booking: Booking, now: int) -> bool:
+    """Written moments ago and not in step yet, with no failure recorded: its writer is busy."""
+    return (
+        not booking.room_synced
+        and booking.pending_reason is None
+        and now - booking.updated_at < IN_FLIGHT_SECONDS
+    )
+
+
 def reconcile_at(booking: Booking, rules: Rules) -> int | None:
     """When the reconcile job must next look at this booking (None: never again)."""
     if booking.moved_to is not None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from chalicelib.booking import Booking
 from chalicelib.daily import DailyClient, DailyError
-from chalicelib.decide import room_action
+from chalicelib.decide import in_flight, room_action
 from chalicelib.observability import emit_metrics
 from chalicelib.room_rules import is_our_room
 from chalicelib.rooms import RoomWorkFailed
@@ -106,6 +106,9 @@ def _due_bookings(rt: Runtime, deadline: float, summary: Summary) -> bool:
             seen.add(listed.booking_id)
             booking = rt.store.get(listed.booking_id)  # the index lags; act on the item
             if booking is None:
+                continue
+            if in_flight(booking, now):
+                summary.remaining += 1  # its writer is on it; the next pass checks
                 continue
             action = room_action(booking, now, rules)
             sync = BookingSync(rt.store, rt.rooms, rules, now, deadline - SAFETY_SECONDS)

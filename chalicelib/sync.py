@@ -13,7 +13,16 @@ from __future__ import annotations
 import logging
 
 from chalicelib.booking import Booking, Outcome
-from chalicelib.decide import Decision, RoomAction, Rules, decide, room_action, with_schedule
+from chalicelib.decide import (
+    Decision,
+    RoomAction,
+    Rules,
+    daily_state,
+    decide,
+    in_flight,
+    room_action,
+    with_schedule,
+)
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
 from chalicelib.observability import about_booking, emit_metrics
@@ -59,6 +68,9 @@ class BookingSync:
                 continue  # someone wrote first: read again and decide on what they wrote
             if decision.write == "insert" and event.series_event_id and event.original_start:
                 self._skip_in_series(f"{event.source}:{event.series_event_id}", event)
+            if decision.write is None and in_flight(stored, self._now):
+                # Its writer is still bringing Daily in step: a replay must not do it twice.
+                return stored, decision.outcome
             return self.sync_booking(stored), decision.outcome
         raise UpstreamUnavailableError("the booking is changing too fast; retry", retry_after=2)
 
@@ -100,8 +112,9 @@ class BookingSync:
 
     def sync_booking(self, booking: Booking) -> Booking:
         """Bring Daily to the stored ``booking``; the booking as stored afterwards."""
-        target, acted = booking, False
+        target, applied = booking, None
         for _ in range(_MAX_ROUNDS):
+            acted = applied is not None
             advanced = advance_series(target, self._now, self._rules)
             if advanced is not None:
                 try:
@@ -117,9 +130,9 @@ class BookingSync:
                 target = following
                 continue
             action = room_action(target, self._now, self._rules)
-            if acted:
-                # Our own call may have undone what another writer brought in step: whatever
-                # the stored state says of its sync, make Daily match it again.
+            if applied is not None and daily_state(target) != daily_state(applied):
+                # Our own call may have undone what another writer brought in step for a
+                # different state: whatever the stored state says of its sync, apply it again.
                 action = _reapply(target, self._now)
             if action is None:
                 return self._cleared(target)
@@ -129,7 +142,7 @@ class BookingSync:
                 emit_metrics({"BookingsPending": 1}, reason=failed.reason)
                 return self._mark_pending(target, failed)
             emit_metrics({_ROOM_METRICS[action]: 1})
-            acted = True
+            applied = target
             done = target.model_copy(
                 update={
                     "room_present": action == "ensure",

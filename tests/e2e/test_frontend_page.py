@@ -87,8 +87,8 @@ class Tab:
         self.requests: list[Request] = []
         self.failed: list[Request] = []
         self.console: list[str] = []
-        page.on("request", self.requests.append)
-        page.on("requestfailed", self.failed.append)
+        page.on("request", lambda r: self.requests.append(r))  # noqa: PLW0108 - Playwright needs a function
+        page.on("requestfailed", lambda r: self.failed.append(r))  # noqa: PLW0108
         page.on("console", lambda message: self.console.append(message.text))
         page.set_default_timeout(TIMEOUT_MS)
 
