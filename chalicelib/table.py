@@ -76,28 +76,40 @@ def host_room_key(room_name: str) -> str:
 
 
 def serialize(values: dict[str, Any]) -> dict[str, Any]:
-    """Plain JSON-like values → DynamoDB's typed attribute values."""
-    from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
-
-    serializer = TypeSerializer()
-    return {key: serializer.serialize(value) for key, value in values.items()}
+    """Plain JSON-like values → DynamoDB's typed attribute values (the shapes a booking has)."""
+    return {key: _attribute(value) for key, value in values.items()}
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     """DynamoDB's typed attribute values → plain values (numbers as int)."""
-    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
-
-    deserializer = TypeDeserializer()
-    return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
+    return {key: _plain(value) for key, value in item.items()}
 
 
-def _plain(value: Any) -> Any:
-    from decimal import Decimal  # noqa: PLC0415
-
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+def _attribute(value: Any) -> dict[str, Any]:
+    # Written here rather than boto3's TypeSerializer: importing boto3 costs a cold start.
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, list | tuple):
+        return {"L": [_attribute(item) for item in value]}
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+        return {"M": {str(key): _attribute(item) for key, item in value.items()}}
+    raise TypeError(f"no DynamoDB type for {type(value).__name__}")
+
+
+def _plain(attribute: dict[str, Any]) -> Any:
+    kind, value = next(iter(attribute.items()))
+    if kind == "N":
+        return int(value) if "." not in value and "e" not in value.lower() else float(value)
+    if kind == "L":
+        return [_plain(item) for item in value]
+    if kind == "M":
+        return {key: _plain(item) for key, item in value.items()}
+    if kind == "NULL":
+        return None
+    return value  # S, BOOL (and B, as bytes)
