@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from typing import Any
 
 NAMESPACE = "roomlinks"
+# EMF lines go through their own logger (always INFO, message only), so LOG_LEVEL never
+# silences metrics, and local tools that do not want them on stdout can switch it off.
+METRICS_LOGGER = "roomlinks.metrics"
 DIMENSIONS = {"service": "roomlinks"}
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -64,6 +67,12 @@ def configure_logging(level: str) -> None:
         logger.handlers = [handler]
         logger.propagate = False
         logger.setLevel(level.upper() if level.upper() in logging._nameToLevel else "INFO")
+    metrics = logging.getLogger(METRICS_LOGGER)
+    raw = _StdoutHandler()
+    raw.setFormatter(logging.Formatter("%(message)s"))
+    metrics.handlers = [raw]
+    metrics.propagate = False
+    metrics.setLevel(logging.INFO)
 
 
 @contextmanager
@@ -104,4 +113,4 @@ def emit_metrics(values: Mapping[str, float], **dimensions: str) -> None:
     }
     if _request_id.get():
         document["request_id"] = _request_id.get()
-    sys.stdout.write(json.dumps(document) + "\n")
+    logging.getLogger(METRICS_LOGGER).info(json.dumps(document))
