@@ -10,7 +10,7 @@ import threading
 
 from chalicelib.booking import Booking
 from chalicelib.daily import Domain
-from chalicelib.store import BookingConflict, IdempotencyRecord, stored_item
+from chalicelib.store import BookingConflict, IdempotencyRecord, StateValue, changed, stored_item
 
 
 class InMemoryBookingStore:
@@ -39,6 +39,15 @@ class InMemoryBookingStore:
 
     def replace(self, booking: Booking) -> Booking:
         stored, _ = stored_item(booking, booking.revision + 1)
+        with self._lock:
+            current = self._bookings.get(booking.booking_id)
+            if current is None or current.revision != booking.revision:
+                raise BookingConflict
+            self._bookings[booking.booking_id] = stored
+        return stored
+
+    def change(self, booking: Booking, **fields: StateValue) -> Booking:
+        stored = changed(booking, fields)
         with self._lock:
             current = self._bookings.get(booking.booking_id)
             if current is None or current.revision != booking.revision:

@@ -20,8 +20,8 @@ from chalicelib.decide import (
     daily_state,
     decide,
     in_flight,
+    reconcile_at,
     room_action,
-    with_schedule,
 )
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
@@ -151,7 +151,13 @@ class BookingSync:
                 }
             )
             try:
-                return self._store.replace(with_schedule(done, self._rules))
+                return self._store.change(
+                    target,
+                    room_present=done.room_present,
+                    room_synced=True,
+                    pending_reason=None,
+                    reconcile_at=reconcile_at(done, self._rules),
+                )
             except BookingConflict:
                 latest = self._store.get(target.booking_id)
                 if latest is None:
@@ -165,7 +171,7 @@ class BookingSync:
         if booking.reconcile_at is None or booking.reconcile_at > self._now:
             return booking
         try:
-            return self._store.replace(booking.model_copy(update={"reconcile_at": None}))
+            return self._store.change(booking, reconcile_at=None)
         except BookingConflict:
             return self._store.get(booking.booking_id) or booking
 
@@ -187,7 +193,12 @@ class BookingSync:
             return booking
         pending = booking.model_copy(update={"pending_reason": failed.reason, "room_synced": False})
         try:
-            return self._store.replace(with_schedule(pending, self._rules))
+            return self._store.change(
+                booking,
+                pending_reason=failed.reason,
+                room_synced=False,
+                reconcile_at=reconcile_at(pending, self._rules),
+            )
         except BookingConflict:
             # Someone else wrote meanwhile and syncs their own state.
             return self._store.get(booking.booking_id) or booking
