@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from chalicelib.booking import Booking, iso_utc
-from chalicelib.decide import room_action
 from chalicelib.errors import NotFoundError
 from chalicelib.join_tokens import JoinTokens
 from chalicelib.room_rules import LINEAGE_KEY_LENGTH, Participant, participant_tag, participants
+from chalicelib.room_work import room_action
 from chalicelib.runtime import Runtime
 from chalicelib.sync import BookingSync
 

@@ -11,15 +11,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from chalicelib.openapi_schemas import (
-    ERROR_STATUS,
-    HOOK_BODIES,
-    SCHEMAS,
-    SECURITY_SCHEMES,
-    SOURCES,
-    Schema,
-    ref,
-)
+from chalicelib.openapi_protocol import ERROR_STATUS, HOOK_BODIES, SECURITY_SCHEMES, Schema, ref
+from chalicelib.openapi_schemas import SCHEMAS, SOURCES
 
 VERSION = "0.1.0"
 

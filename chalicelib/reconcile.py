@@ -25,9 +25,9 @@ from typing import Any
 
 from chalicelib.booking import Booking
 from chalicelib.daily import DailyClient, DailyError
-from chalicelib.decide import in_flight, room_action
 from chalicelib.observability import emit_metrics
 from chalicelib.room_rules import is_our_room
+from chalicelib.room_work import in_flight, room_action
 from chalicelib.rooms import RoomWorkFailed
 from chalicelib.runtime import Runtime
 from chalicelib.sync import BookingSync

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chalicelib.config import Settings, settings
-from chalicelib.decide import Rules
+from chalicelib.dynamo_store import DynamoBookingStore
+from chalicelib.room_work import Rules
 from chalicelib.rooms import DailyRooms
 from chalicelib.secrets import AppSecret, SecretCache
-from chalicelib.store import BookingStore, DynamoBookingStore
+from chalicelib.store import BookingStore
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib.booking import Booking, iso_utc, retention_until
-from chalicelib.decide import Rules, with_schedule
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.recurrence import next_occurrence, with_skipped
+from chalicelib.room_work import Rules, with_schedule
 
 
 def advance_series(booking: Booking, now: int, rules: Rules) -> Booking | None:

@@ -13,20 +13,19 @@ from __future__ import annotations
 import logging
 
 from chalicelib.booking import Booking, Outcome
-from chalicelib.decide import (
-    Decision,
-    RoomAction,
-    Rules,
-    daily_state,
-    decide,
-    in_flight,
-    reconcile_at,
-    room_action,
-)
+from chalicelib.decide import Decision, decide
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.events.model import CalendarEvent
 from chalicelib.observability import about_booking, emit_metrics
 from chalicelib.room_rules import lineage_key
+from chalicelib.room_work import (
+    RoomAction,
+    Rules,
+    daily_state,
+    in_flight,
+    reconcile_at,
+    room_action,
+)
 from chalicelib.rooms import DailyRooms, RoomWorkFailed
 from chalicelib.series import advance_series, skip_occurrence
 from chalicelib.store import BookingConflict, BookingStore

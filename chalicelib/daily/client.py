@@ -8,7 +8,6 @@ are all cut to it, and ``DailyDeadlineExceeded`` is raised instead of running pa
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
@@ -17,16 +16,16 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.daily import domains
 from chalicelib.daily.errors import (
-    DailyDeadlineExceeded,
     DailyError,
     DailyInvalidRequestError,
     DailyNotFoundError,
 )
-from chalicelib.daily.models import Domain, MeetingTokenProperties, Privacy, Room
+from chalicelib.daily.models import Domain, Privacy, Room
 from chalicelib.daily.pacing import DELETE_ROOM
 from chalicelib.daily.retry import RetrySettings
-from chalicelib.daily.tokens import sign_meeting_token
+from chalicelib.daily.token_calls import MeetingTokenCalls
 from chalicelib.daily.transport import Transport
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DailyClient"]
@@ -41,12 +40,8 @@ ENSURE_ROUNDS = 3
 
 _M = TypeVar("_M", bound=BaseModel)
 
-_DOMAINS: dict[tuple[str, str], Domain] = {}
-_DOMAIN_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_DOMAINS_LOCK = threading.Lock()
 
-
-class DailyClient:
+class DailyClient(MeetingTokenCalls):
     """A Daily REST client for one API key. Cheap to build; the session is shared per process."""
 
     def __init__(
@@ -99,31 +94,21 @@ class DailyClient:
 
     def cached_domain(self) -> Domain | None:
         """The domain if this process already knows it for this key and base URL."""
-        return _DOMAINS.get((self._transport.key_id, self.base_url))
+        return domains.cached((self._transport.key_id, self.base_url))
 
     def remember_domain(self, domain: Domain) -> None:
         """Seed the process cache (e.g. from the bookings table, so a cold start asks no one)."""
-        _DOMAINS.setdefault((self._transport.key_id, self.base_url), domain)
+        domains.remember((self._transport.key_id, self.base_url), domain)
 
     def get_domain(self, *, deadline: float | None = None) -> Domain:
         """The key's domain from ``GET /``, fetched once per process, base URL and key."""
-        key = (self._transport.key_id, self.base_url)
-        cached = _DOMAINS.get(key)
-        if cached is not None:
-            return cached
-        with _DOMAINS_LOCK:
-            lock = _DOMAIN_LOCKS.setdefault(key, threading.Lock())
         wait = -1.0 if deadline is None else max(0.0, deadline - self._transport.clock())
-        if not lock.acquire(timeout=wait):
-            raise DailyDeadlineExceeded("deadline passed waiting for another domain fetch")
-        try:
-            cached = _DOMAINS.get(key)
-            if cached is None:
-                data = self._call("GET", "/", "/", deadline=deadline, safe=True)
-                cached = _DOMAINS[key] = self._parse(Domain, data, "GET /")
-            return cached
-        finally:
-            lock.release()
+
+        def fetch() -> Domain:
+            data = self._call("GET", "/", "/", deadline=deadline, safe=True)
+            return self._parse(Domain, data, "GET /")
+
+        return domains.fetch_once((self._transport.key_id, self.base_url), fetch, wait)
 
     # -- rooms --------------------------------------------------------------------------------
 
@@ -255,61 +240,6 @@ class DailyClient:
                 raise DailyError("invalid-response", "batch delete: no deleted_count", status=200)
             deleted += count
         return deleted
-
-    # -- meeting tokens -----------------------------------------------------------------------
-
-    def create_meeting_token(
-        self, props: MeetingTokenProperties, *, deadline: float | None = None
-    ) -> str:
-        """``POST /meeting-tokens``; stateless on Daily's side, so safe to retry."""
-        data = self._call(
-            "POST",
-            "/meeting-tokens",
-            "/meeting-tokens",
-            json={"properties": props.to_api()},
-            deadline=deadline,
-            safe=True,
-        )
-        token = data.get("token") if isinstance(data, Mapping) else None
-        if not isinstance(token, str) or not token:
-            raise DailyError("invalid-response", "POST /meeting-tokens: no token", status=200)
-        return token
-
-    def validate_meeting_token(
-        self, token: str, ignore_nbf: bool = False, *, deadline: float | None = None
-    ) -> MeetingTokenProperties:
-        """``GET /meeting-tokens/:token``: Daily checks signature, domain and times."""
-        params = {"ignoreNbf": "true"} if ignore_nbf else None
-        data = self._call(
-            "GET",
-            "/meeting-tokens/:token",
-            f"/meeting-tokens/{quote(token, safe='')}",
-            params=params,
-            deadline=deadline,
-            secret=token,
-        )
-        if not isinstance(data, Mapping):
-            raise DailyError("invalid-response", "GET /meeting-tokens: not an object", status=200)
-        try:
-            return MeetingTokenProperties.from_api(data)
-        except ValidationError:
-            raise DailyError(
-                "invalid-response", "GET /meeting-tokens: unexpected properties", status=200
-            ) from None
-
-    def sign_meeting_token(
-        self,
-        props: MeetingTokenProperties,
-        *,
-        iat: int | None = None,
-        deadline: float | None = None,
-    ) -> str:
-        """Self-sign ``props`` with this client's key and (cached) domain id: no token API call."""
-        domain = self.get_domain(deadline=deadline)
-        issued = int(time.time()) if iat is None else iat
-        return sign_meeting_token(
-            props, api_key=self._transport.api_key, domain_id=domain.domain_id, iat=issued
-        )
 
     # -- helpers ------------------------------------------------------------------------------
 

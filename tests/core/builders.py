@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from chalicelib.booking import RETENTION_SECONDS, Booking, RoomWindow, content_hash, iso_utc
-from chalicelib.decide import Rules
 from chalicelib.events.model import CalendarEvent, EventAction, Person, make_version
 from chalicelib.room_rules import room_name
+from chalicelib.room_work import Rules
 from chalicelib.rooms import DailyRooms, PendingReason, RoomWorkFailed
 
 KEY = "test-signing-key-0123456789"

@@ -16,18 +16,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.booking import Booking, Outcome, content_hash, iso_utc
-from chalicelib.decide import (
-    Decision,
-    RoomAction,
-    Rules,
-    WriteKind,
-    compare_versions,
-    decide,
-    reconcile_at,
-    room_action,
-)
+from chalicelib.decide import Decision, WriteKind, compare_versions, decide
 from chalicelib.events.model import CalendarEvent, EventAction, IgnoredDelivery, Recurrence
 from chalicelib.room_rules import room_name
+from chalicelib.room_work import RoomAction, Rules, reconcile_at, room_action
 from tests.core.builders import (
     ANN,
     BOB,

@@ -14,10 +14,10 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.booking import Booking, Outcome
-from chalicelib.decide import Rules, room_action
 from chalicelib.errors import PayloadTooLargeError
 from chalicelib.events.model import CalendarEvent, Person
 from chalicelib.memory_store import InMemoryBookingStore
+from chalicelib.room_work import Rules, room_action
 from chalicelib.rooms import PendingReason
 from chalicelib.sync import BookingSync
 from tests.core.builders import (

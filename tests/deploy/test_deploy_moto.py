@@ -22,9 +22,9 @@ import pytest
 
 from chalicelib import aws as chalice_aws
 from chalicelib import table as table_layout
+from chalicelib.dynamo_store import DynamoBookingStore
 from chalicelib.secrets import SecretCache, secret_problems
 from chalicelib.sources import SOURCES
-from chalicelib.store import DynamoBookingStore
 from local.deploy import DAILY_KEY_PLACEHOLDER
 from local.deploy_template import PROJECT_DIR
 from tests.deploy.conftest import REGION, Packaged

@@ -18,10 +18,10 @@ from moto import mock_aws
 from app import app
 from chalicelib import aws, runtime
 from chalicelib.config import Settings
+from chalicelib.dynamo_store import DynamoBookingStore
 from chalicelib.rooms import DailyRooms
 from chalicelib.runtime import Runtime
 from chalicelib.secrets import SecretCache
-from chalicelib.store import DynamoBookingStore
 from local.daily_emulator import DailyEmulator
 
 TABLE = "roomlinks-test-bookings"
