@@ -11,7 +11,15 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-BENCHES = ["bench.tokens", "bench.core_path", "bench.peer"]
+BENCHES = [
+    "bench.tokens",
+    "bench.core_path",
+    "bench.peer",
+    "bench.links",
+    "bench.reconcile",
+    "bench.burst",
+    "bench.budget",
+]
 
 
 def run(names: list[str]) -> None:
