@@ -6,10 +6,13 @@ Add a module by writing ``bench/<name>.py`` with a ``main() -> None`` and listin
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import time
 from collections.abc import Callable
 from typing import cast
+
+from chalicelib.observability import METRICS_LOGGER
 
 BENCHES = [
     "bench.tokens",
@@ -35,6 +38,8 @@ def run(names: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run all benches, or only those named on the command line (e.g. ``bench.tokens``)."""
+    # The app's EMF metric lines would drown the figures: benchmarks print their own.
+    logging.getLogger(METRICS_LOGGER).disabled = True
     wanted = sys.argv[1:] if argv is None else argv
     unknown = [name for name in wanted if name not in BENCHES]
     if unknown:
