@@ -80,6 +80,8 @@ class Booking(BaseModel):
     room_synced: bool = False
     # Why the room is not there yet when it should be (contract §2.2 ``pending_reason``).
     pending_reason: str | None = None
+    # Failed Daily attempts in a row (reconcile backs off per booking); 0 once in step.
+    attempts: int = 0
     moved_to: str | None = None
     # When the reconcile job must look at this booking next (sparse index; see ``table``).
     reconcile_at: int | None = None

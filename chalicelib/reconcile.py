@@ -41,6 +41,10 @@ ORPHAN_MIN_AGE_SECONDS = 600
 # Time kept back from the deadline for the summary and the lease release.
 SAFETY_SECONDS = 2.0
 _STOP_REASONS = frozenset({"daily-key-rejected", "daily-rate-limited"})
+# Listing every room at Daily costs a page per 100 rooms: the sweep runs at most this often
+# (a lease that is never released, so it lapses by itself).
+SWEEP = "orphan-sweep"
+ORPHAN_SWEEP_EVERY_SECONDS = 900
 
 
 @dataclass
@@ -72,7 +76,8 @@ def run(rt: Runtime, deadline: float, *, holder: str | None = None) -> Summary:
         return summary
     try:
         stopped = _due_bookings(rt, deadline, summary)
-        if not stopped and time.monotonic() < deadline - SAFETY_SECONDS:
+        sweep_due = rt.store.take_lease(SWEEP, holder, now, now + ORPHAN_SWEEP_EVERY_SECONDS)
+        if not stopped and sweep_due and time.monotonic() < deadline - SAFETY_SECONDS:
             _orphans(rt, deadline, summary)
         summary.complete = summary.remaining == 0 and time.monotonic() < deadline
     finally:
@@ -95,6 +100,7 @@ def _due_bookings(rt: Runtime, deadline: float, summary: Summary) -> bool:
     rules = rt.rules(secret)
     now = int(rt.clock())
     seen: set[str] = set()
+    room_limit_reached = False
     while True:
         page = [b for b in rt.store.due_bookings(now, PAGE + len(seen)) if b.booking_id not in seen]
         if not page:
@@ -111,6 +117,11 @@ def _due_bookings(rt: Runtime, deadline: float, summary: Summary) -> bool:
                 summary.remaining += 1  # its writer is on it; the next pass checks
                 continue
             action = room_action(booking, now, rules)
+            if room_limit_reached and action == "ensure":
+                # Daily refused a create for the room limit this pass: the rest would be
+                # refused alike until deletes free rooms (below, and the orphan sweep).
+                summary.remaining += 1
+                continue
             sync = BookingSync(rt.store, rt.rooms, rules, now, deadline - SAFETY_SECONDS)
             after = sync.sync_booking(booking)
             if after.starts_at != booking.starts_at and not after.cancelled:
@@ -126,6 +137,7 @@ def _due_bookings(rt: Runtime, deadline: float, summary: Summary) -> bool:
                     # Every other booking would fail alike: stop instead of hammering Daily.
                     summary.remaining += len(page) - page.index(listed) - 1
                     return True
+                room_limit_reached |= after.pending_reason == "daily-room-limit"
             elif action == "delete":
                 summary.deleted += 1
             elif booking.room_present:

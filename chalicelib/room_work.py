@@ -14,6 +14,10 @@ from chalicelib.booking import Booking
 from chalicelib.daily.models import Privacy
 
 RoomAction = Literal["ensure", "delete"]
+NO_LEAD_SECONDS = 10 * 366 * 24 * 3600  # beyond the booking horizon (2 years)
+# A booking Daily could not serve is retried after 1, 2, 4 … minutes, at most every 15.
+RETRY_FIRST_SECONDS = 60
+RETRY_MAX_SECONDS = 900
 RoomMode = Literal["per_booking", "per_host"]
 
 
@@ -32,8 +36,11 @@ class Rules:
     room_mode: RoomMode = "per_booking"
 
     def room_due_at(self, nbf: int) -> int:
-        """When a room opening at ``nbf`` must start to exist."""
-        return 0 if self.room_lead_seconds is None else max(nbf - self.room_lead_seconds, 0)
+        """When a room opening at ``nbf`` must start to exist. Without a lead that is "now,
+        whenever the meeting is" — as an instant far enough back to be past for any booking,
+        yet still ordered by ``nbf``, so reconcile keeps working soonest first."""
+        lead = NO_LEAD_SECONDS if self.room_lead_seconds is None else self.room_lead_seconds
+        return max(nbf - lead, 0)
 
 
 def room_action(booking: Booking, now: float, rules: Rules) -> RoomAction | None:
@@ -85,6 +92,15 @@ def reconcile_at(booking: Booking, rules: Rules) -> int | None:
     # Pending work is due at once, deferred rooms when they enter the lead window: both
     # ordered by when the room opens, soonest first.
     return rules.room_due_at(booking.nbf)
+
+
+def retry_at(booking: Booking, rules: Rules, now: int, attempts: int) -> int | None:
+    """When reconcile tries again after ``attempts`` failures in a row (backoff per booking)."""
+    scheduled = reconcile_at(booking, rules)
+    if scheduled is None:
+        return None
+    delay: int = min(RETRY_FIRST_SECONDS << max(min(attempts - 1, 16), 0), RETRY_MAX_SECONDS)
+    return max(scheduled, now + delay)
 
 
 def with_schedule(booking: Booking, rules: Rules) -> Booking:

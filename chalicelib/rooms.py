@@ -152,6 +152,13 @@ class DailyRooms:
 
         def run(client: DailyClient) -> None:
             properties = window.room_properties()
+            if window.shared:
+                # A host's room usually exists already: one GET, a create only when it does not.
+                try:
+                    client.get_room(name, deadline=deadline)
+                    return
+                except DailyNotFoundError:
+                    pass
             room, created = client.ensure_room(
                 name, privacy=window.privacy, properties=properties, deadline=deadline
             )

@@ -24,6 +24,7 @@ from chalicelib.room_work import (
     daily_state,
     in_flight,
     reconcile_at,
+    retry_at,
     room_action,
 )
 from chalicelib.rooms import DailyRooms, RoomWorkFailed
@@ -155,6 +156,7 @@ class BookingSync:
                     room_present=done.room_present,
                     room_synced=True,
                     pending_reason=None,
+                    attempts=0,
                     reconcile_at=reconcile_at(done, self._rules),
                 )
             except BookingConflict:
@@ -188,15 +190,15 @@ class BookingSync:
         A create that reached Daily before failing leaves a room no booking claims as present;
         if the booking is then cancelled, reconcile's orphan sweep removes that room.
         """
-        if booking.pending_reason == failed.reason and not booking.room_synced:
-            return booking
+        attempts = booking.attempts + 1
         pending = booking.model_copy(update={"pending_reason": failed.reason, "room_synced": False})
         try:
             return self._store.change(
                 booking,
                 pending_reason=failed.reason,
                 room_synced=False,
-                reconcile_at=reconcile_at(pending, self._rules),
+                attempts=attempts,
+                reconcile_at=retry_at(pending, self._rules, self._now, attempts),
             )
         except BookingConflict:
             # Someone else wrote meanwhile and syncs their own state.

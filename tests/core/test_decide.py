@@ -19,6 +19,7 @@ from chalicelib.booking import Booking, Outcome, content_hash, iso_utc
 from chalicelib.decide import Decision, WriteKind, compare_versions, decide
 from chalicelib.events.model import CalendarEvent, EventAction, IgnoredDelivery, Recurrence
 from chalicelib.room_rules import room_name
+from chalicelib.room_work import NO_LEAD_SECONDS as NO_LEAD_DUE
 from chalicelib.room_work import RoomAction, Rules, reconcile_at, room_action
 from tests.core.builders import (
     ANN,
@@ -72,7 +73,10 @@ RESCHEDULED = stored(event(1, event_id="X", previous="P", start=LATER), lineage=
 
 def window_at(start: Any, rules: Rules = RULES) -> dict[str, Any]:
     nbf = nbf_of(start)
-    due = 0 if rules.room_lead_seconds is None else nbf - rules.room_lead_seconds
+    # Without a lead a room is due "now, whenever the meeting is": an instant long past,
+    # still ordered by nbf so reconcile works soonest first.
+    lead = NO_LEAD_DUE if rules.room_lead_seconds is None else rules.room_lead_seconds
+    due = max(nbf - lead, 0)
     return {
         "starts_at": iso_utc(start),
         "nbf": nbf,
@@ -800,7 +804,9 @@ SERIES = Recurrence(
         pytest.param(FAR_BASE, NOW, RULES, None, FAR_DUE, id="no room, deferred"),
         pytest.param(FAR_BASE, FAR_DUE - 1, RULES, None, FAR_DUE, id="one second before due"),
         pytest.param(FAR_BASE, FAR_DUE, RULES, "ensure", FAR_DUE, id="at the due instant"),
-        pytest.param(FAR_BASE, NOW, NO_LEAD, "ensure", 0, id="no lead: made at booking time"),
+        pytest.param(
+            FAR_BASE, NOW, NO_LEAD, "ensure", nbf_of(FAR) - NO_LEAD_DUE, id="no lead: at booking"
+        ),
         pytest.param(
             FAR_BASE,
             NOW,

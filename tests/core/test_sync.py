@@ -17,7 +17,7 @@ from chalicelib.booking import Booking, Outcome
 from chalicelib.errors import PayloadTooLargeError
 from chalicelib.events.model import CalendarEvent, Person
 from chalicelib.memory_store import InMemoryBookingStore
-from chalicelib.room_work import Rules, room_action
+from chalicelib.room_work import RETRY_FIRST_SECONDS, Rules, room_action
 from chalicelib.rooms import PendingReason
 from chalicelib.sync import BookingSync
 from tests.core.builders import (
@@ -118,12 +118,16 @@ def test_daily_failing_leaves_the_booking_pending_and_a_replay_heals(
     assert world.calls() == 1
     assert (booking.status, booking.pending_reason) == ("pending", reason)
     assert (booking.room_present, booking.room_synced) == (False, False)
-    assert booking.reconcile_at == (booking.nbf or 0) - LEAD
+    # Due long ago (nbf - lead), but Daily failed: reconcile backs off for a minute first.
+    assert (booking.reconcile_at, booking.attempts) == (NOW + RETRY_FIRST_SECONDS, 1)
     assert booking == world.booking()
-    assert [b.booking_id for b in world.store.due_bookings(NOW, 10)] == [X]
+    assert world.store.due_bookings(NOW, 10) == []
+    assert [b.booking_id for b in world.store.due_bookings(NOW + 60, 10)] == [X]
 
-    again, outcome = world.deliver(event(1))  # still failing: no second write
-    assert (outcome, again.revision, world.calls()) == (Outcome.UNCHANGED, booking.revision, 2)
+    again, outcome = world.deliver(event(1))  # still failing: the backoff doubles
+    assert (outcome, world.calls()) == (Outcome.UNCHANGED, 2)
+    assert (again.revision, again.attempts) == (booking.revision + 1, 2)
+    assert again.reconcile_at == NOW + 2 * RETRY_FIRST_SECONDS
 
     world.daily.fail = None
     healed, outcome = world.deliver(event(1))
@@ -199,7 +203,7 @@ def test_a_failed_delete_is_left_for_reconcile() -> None:
         "daily-unavailable",
     )
     assert made.room_name in world.daily.rooms
-    assert booking.reconcile_at == 0
+    assert booking.reconcile_at == NOW + RETRY_FIRST_SECONDS
     world.daily.fail = None
     done = world.sync().sync_booking(world.booking())
     assert (done.room_present, done.room_synced, done.reconcile_at) == (False, True, None)

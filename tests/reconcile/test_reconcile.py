@@ -9,11 +9,18 @@ from typing import Any
 from chalicelib import reconcile
 from chalicelib.daily import DailyClient
 from chalicelib.room_rules import room_name
+from chalicelib.room_work import RETRY_MAX_SECONDS
 from tests.plugins.service_harness import Harness, zap
 
 
 def run(harness: Harness, seconds: float = 30.0) -> reconcile.Summary:
     return reconcile.run(harness.runtime, time.monotonic() + seconds)
+
+
+def later(harness: Harness, seconds: float = RETRY_MAX_SECONDS) -> None:
+    """Move the service's clock on (by default past any retry backoff)."""
+    clock = harness.runtime.clock
+    harness.runtime.clock = lambda: clock() + seconds
 
 
 def daily(harness: Harness) -> DailyClient:
@@ -38,6 +45,8 @@ def pending_booking(harness: Harness, event_id: str) -> dict[str, Any]:
 def test_pending_booking_gets_its_room_and_a_replay_answers_scheduled(harness: Harness) -> None:
     pending = pending_booking(harness, "rc-pending")
     assert pending["room_name"] not in live_rooms(harness)
+    assert run(harness).created == 0  # Daily just failed it: backing off
+    later(harness)
     summary = run(harness)
     assert (summary.created, summary.failed, summary.complete) == (1, 0, True)
     assert pending["room_name"] in live_rooms(harness)
@@ -55,6 +64,7 @@ def test_cancelled_booking_whose_delete_failed_is_deleted(harness: Harness) -> N
     finally:
         harness.emulator.faults.clear()
     assert cancelled["status"] == "cancelled" and made["room_name"] in live_rooms(harness)
+    later(harness)
     summary = run(harness)
     assert summary.deleted == 1 and made["room_name"] not in live_rooms(harness)
 
@@ -95,6 +105,7 @@ def test_orphans_of_ours_go_in_one_batch_and_foreign_rooms_stay(harness: Harness
 
 def test_a_run_past_its_deadline_leaves_the_rest_for_the_next(harness: Harness) -> None:
     names = [pending_booking(harness, f"rc-deadline-{n}")["room_name"] for n in range(3)]
+    later(harness)
     cut = reconcile.run(harness.runtime, time.monotonic() + reconcile.SAFETY_SECONDS - 0.5)
     assert (cut.created, cut.complete) == (0, False) and cut.remaining == 3
     harness.emulator.reset_counters()
@@ -106,7 +117,8 @@ def test_a_run_past_its_deadline_leaves_the_rest_for_the_next(harness: Harness) 
 
 def test_a_held_lease_keeps_a_second_run_out(harness: Harness) -> None:
     pending_booking(harness, "rc-lease")
-    now = int(time.time())
+    later(harness)
+    now = int(harness.runtime.clock())
     assert harness.runtime.store.take_lease(reconcile.JOB, "other-run", now, now + 300)
     assert run(harness).created == 0
     harness.runtime.store.release_lease(reconcile.JOB, "other-run", now)
@@ -118,6 +130,7 @@ def test_a_rejected_daily_key_stops_the_pass_instead_of_hammering(harness: Harne
         pending_booking(harness, f"rc-key-{n}")
     harness.emulator.set_api_key("rotated-elsewhere-0123456789")
     harness.emulator.reset_counters()
+    later(harness)
     summary = run(harness)
     assert summary.failed == 1 and summary.remaining == 2 and not summary.complete
     assert harness.emulator.counters().get("POST /rooms", 0) <= 2
@@ -131,7 +144,10 @@ def test_twenty_percent_daily_faults_converge_with_nothing_lost(harness: Harness
     ]
     assert all(a.status_code == 200 for a in cancelled)
     for _ in range(10):
-        if run(harness).complete and not harness.runtime.store.due_bookings(int(time.time()), 1):
+        later(harness)
+        if run(harness).complete and not harness.runtime.store.due_bookings(
+            int(harness.runtime.clock()), 1
+        ):
             break
     harness.emulator.faults.clear()
     rooms = live_rooms(harness)
@@ -139,3 +155,13 @@ def test_twenty_percent_daily_faults_converge_with_nothing_lost(harness: Harness
     assert not {a["room_name"] for a in answers[:5]} & rooms
     for answer in answers[5:]:
         assert harness.post("zapier", zap(answer["event_id"])).json_body["status"] == "scheduled"
+
+
+def test_the_orphan_sweep_lists_daily_at_most_every_fifteen_minutes(harness: Harness) -> None:
+    harness.emulator.reset_counters()
+    run(harness)
+    run(harness)
+    assert harness.emulator.counters().get("GET /rooms") == 1
+    later(harness, reconcile.ORPHAN_SWEEP_EVERY_SECONDS + 1)
+    run(harness)
+    assert harness.emulator.counters().get("GET /rooms") == 2

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib import reconcile
 from chalicelib.daily import decode_meeting_token
+from chalicelib.room_work import RETRY_MAX_SECONDS
 from tests.plugins.service_harness import Harness, zap
 
 
@@ -91,8 +92,11 @@ def test_the_room_limit_makes_bookings_pending_and_reconcile_retries(harness: Ha
     assert [a["status"] for a in answers] == ["scheduled", "scheduled", "pending"]
     assert answers[2]["pending_reason"] == "daily-room-limit"
     assert answers[2]["guest_join_url"] and answers[2]["invite_url"]
+    real = harness.runtime.clock
+    harness.runtime.clock = lambda: real() + RETRY_MAX_SECONDS
     assert reconcile.run(harness.runtime, time.monotonic() + 30).failed == 1
     harness.emulator.max_rooms = 3
+    harness.runtime.clock = lambda: real() + 2 * RETRY_MAX_SECONDS
     assert reconcile.run(harness.runtime, time.monotonic() + 30).created == 1
     assert answers[2]["room_name"] in live_rooms(harness)
 
@@ -104,3 +108,22 @@ def _at(*, hours: float, minutes: int = 30) -> dict[str, str]:
         "start": time.strftime(fmt, time.gmtime(start)),
         "end": time.strftime(fmt, time.gmtime(start + minutes * 60)),
     }
+
+
+def test_a_room_limit_refusal_stops_further_creates_in_the_pass_but_not_deletes(
+    harness: Harness,
+) -> None:
+    harness.emulator.max_rooms = 1
+    kept = harness.post("zapier", zap("limit-kept", **_at(hours=1))).json_body
+    waiting = [
+        harness.post("zapier", zap(f"limit-w{n}", **_at(hours=2))).json_body for n in range(3)
+    ]
+    assert [w["pending_reason"] for w in waiting] == ["daily-room-limit"] * 3
+    harness.post("zapier", {"id": "limit-kept", "status": "cancelled"})  # frees the one room
+    assert kept["room_name"] not in live_rooms(harness)
+    real = harness.runtime.clock
+    harness.runtime.clock = lambda: real() + RETRY_MAX_SECONDS
+    harness.emulator.reset_counters()
+    summary = reconcile.run(harness.runtime, time.monotonic() + 30)
+    assert (summary.created, summary.failed, summary.remaining) == (1, 1, 1)
+    assert harness.emulator.counters().get("POST /rooms") == 2  # one made, one refused
