@@ -39,6 +39,12 @@ def _environment(facts: dict[str, Any]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=float, default=0.0, help="repeat every N seconds")
+    parser.add_argument(
+        "--later",
+        type=float,
+        default=0.0,
+        help="run as if N seconds later (past a retry backoff, into a lead window)",
+    )
     args = parser.parse_args(argv)
     stack_file = state_dir(os.environ) / "stack.json"
     try:
@@ -52,13 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from chalicelib import reconcile, runtime
 
+    rt = runtime.current()
+    if args.later:
+        rt.clock = lambda: time.time() + args.later
     if args.every <= 0:
-        summary = reconcile.run(runtime.current(), time.monotonic() + PASS_SECONDS)
+        summary = reconcile.run(rt, time.monotonic() + PASS_SECONDS)
         print(json.dumps(summary.as_dict()), flush=True)
         return 0
     while True:
         try:
-            summary = reconcile.run(runtime.current(), time.monotonic() + PASS_SECONDS)
+            summary = reconcile.run(rt, time.monotonic() + PASS_SECONDS)
             print(json.dumps(summary.as_dict()), flush=True)
         except Exception as exc:
             print(f"reconcile pass failed: {type(exc).__name__}: {exc}", flush=True)

@@ -28,7 +28,8 @@ def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
 
 def reconcile_pass(state_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "local.reconcile"],
+        # As if two minutes later: the bookings just failed, so reconcile backs off a minute.
+        [sys.executable, "-m", "local.reconcile", "--later", "120"],
         cwd=PROJECT_DIR,
         env={"LOCAL_STATE_DIR": str(state_dir), "PATH": "/usr/bin:/bin"},
         stdout=subprocess.PIPE,
