@@ -95,10 +95,14 @@ def reconcile_at(booking: Booking, rules: Rules) -> int | None:
 
 
 def retry_at(booking: Booking, rules: Rules, now: int, attempts: int) -> int | None:
-    """When reconcile tries again after ``attempts`` failures in a row (backoff per booking)."""
+    """When reconcile tries again after ``attempts`` failures in a row (backoff per booking).
+
+    A room-limit refusal keeps its place: the pass stops creating at the first one anyway,
+    and the soonest meeting must be first in line when a room frees up.
+    """
     scheduled = reconcile_at(booking, rules)
-    if scheduled is None:
-        return None
+    if scheduled is None or booking.pending_reason == "daily-room-limit":
+        return scheduled
     delay: int = min(RETRY_FIRST_SECONDS << max(min(attempts - 1, 16), 0), RETRY_MAX_SECONDS)
     return max(scheduled, now + delay)
 

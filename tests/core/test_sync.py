@@ -118,16 +118,22 @@ def test_daily_failing_leaves_the_booking_pending_and_a_replay_heals(
     assert world.calls() == 1
     assert (booking.status, booking.pending_reason) == ("pending", reason)
     assert (booking.room_present, booking.room_synced) == (False, False)
-    # Due long ago (nbf - lead), but Daily failed: reconcile backs off for a minute first.
-    assert (booking.reconcile_at, booking.attempts) == (NOW + RETRY_FIRST_SECONDS, 1)
     assert booking == world.booking()
-    assert world.store.due_bookings(NOW, 10) == []
-    assert [b.booking_id for b in world.store.due_bookings(NOW + 60, 10)] == [X]
+    if reason == "daily-room-limit":
+        # Keeps its place in line (nbf - lead): the soonest meeting gets the next free room.
+        assert (booking.reconcile_at, booking.attempts) == ((booking.nbf or 0) - LEAD, 1)
+        assert [b.booking_id for b in world.store.due_bookings(NOW, 10)] == [X]
+    else:
+        # Due long ago (nbf - lead), but Daily failed: reconcile backs off a minute first.
+        assert (booking.reconcile_at, booking.attempts) == (NOW + RETRY_FIRST_SECONDS, 1)
+        assert world.store.due_bookings(NOW, 10) == []
+        assert [b.booking_id for b in world.store.due_bookings(NOW + 60, 10)] == [X]
 
-    again, outcome = world.deliver(event(1))  # still failing: the backoff doubles
+    again, outcome = world.deliver(event(1))  # still failing: one more attempt counted
     assert (outcome, world.calls()) == (Outcome.UNCHANGED, 2)
     assert (again.revision, again.attempts) == (booking.revision + 1, 2)
-    assert again.reconcile_at == NOW + 2 * RETRY_FIRST_SECONDS
+    if reason != "daily-room-limit":
+        assert again.reconcile_at == NOW + 2 * RETRY_FIRST_SECONDS  # the backoff doubles
 
     world.daily.fail = None
     healed, outcome = world.deliver(event(1))
