@@ -81,6 +81,7 @@ class DailyRooms:
         self._clients: dict[str, DailyClient] = {}
         self._lock = threading.Lock()
         self._rejected_keys: set[str] = set()
+        self._room_limit_reported = False
 
     def _client(self, api_key: str) -> DailyClient:
         with self._lock:
@@ -210,4 +211,11 @@ class DailyRooms:
             emit_metrics({"DailyErrors": 1})
             emit_metrics({"DailyFailures": 1}, reason=reason)
             log.warning("daily %s failed: %s (status %s) → %s", what, exc.error, exc.status, reason)
+            if reason == "daily-room-limit" and not self._room_limit_reported:
+                self._room_limit_reported = True
+                log.error(
+                    "Daily's room limit is reached: bookings stay pending (daily-room-limit) "
+                    "until rooms free up. Raise the Daily plan, lower ROOM_LEAD_MINUTES, or "
+                    "set ROOM_MODE=per_host"
+                )
             raise RoomWorkFailed(reason) from None

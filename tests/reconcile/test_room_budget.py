@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from typing import Any
+
+import pytest
 
 from chalicelib import reconcile
 from chalicelib.daily import decode_meeting_token
@@ -127,3 +130,17 @@ def test_a_room_limit_refusal_stops_further_creates_in_the_pass_but_not_deletes(
     summary = reconcile.run(harness.runtime, time.monotonic() + 30)
     assert (summary.created, summary.failed, summary.remaining) == (1, 1, 1)
     assert harness.emulator.counters().get("POST /rooms") == 2  # one made, one refused
+
+
+def test_the_room_limit_is_logged_once_with_what_to_do(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.emulator.max_rooms = 1
+    for n in range(3):
+        harness.post("zapier", zap(f"limit-log-{n}", **_at(hours=1)))
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    advice = [line for line in lines if "room limit is reached" in line.get("message", "")]
+    assert len(advice) == 1 and advice[0]["level"] == "ERROR"
+    assert "ROOM_MODE=per_host" in advice[0]["message"]
