@@ -56,7 +56,7 @@ def booking_answer(
         "invite_url": invite_url(GUEST),
     }
     if booking.status == "pending":
-        answer["pending_reason"] = booking.pending_reason or "room-not-created-yet"
+        answer["pending_reason"] = booking.pending_reason
     answer["attendees"] = [
         {
             "email": person.email,

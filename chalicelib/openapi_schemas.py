@@ -20,7 +20,6 @@ PENDING_REASONS = (
     "daily-rate-limited",
     "daily-key-rejected",
     "daily-room-limit",
-    "room-not-created-yet",
 )
 OUTCOMES = ("created", "updated", "unchanged", "stale", "cancelled")
 STATUSES = ("scheduled", "pending", "cancelled")

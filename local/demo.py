@@ -24,7 +24,8 @@ import jwt
 import requests
 from jwt.warnings import InsecureKeyLengthWarning
 
-from local.secret import HOOKS, first
+from chalicelib.sources import SOURCES
+from local.secret import first
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEV_JWT_SUBJECT = "local-developer"
@@ -130,10 +131,8 @@ def summary(
         f"  daily_api_key      {daily_key}",
     ]
     hooks = secret.get("hooks") or {}
-    for name in HOOKS:
-        kind = {"calcom": "HMAC secret", "calendly": "signing key", "generic": "whsec"}.get(
-            name, "bearer token"
-        )
+    for name, source in SOURCES.items():
+        kind = source.secret_kind
         if name in hooks:
             lines.append(f"  hooks.{name:<12} {_display(hooks[name])}   [{kind}]")
         else:
