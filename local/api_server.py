@@ -27,6 +27,7 @@ from chalice.local import (
     LocalDevServer,
     LocalGateway,
     LocalGatewayException,
+    ThreadedHTTPServer,
 )
 
 from local.launcher import PROJECT_DIR
@@ -45,6 +46,13 @@ class ContractGateway(LocalGateway):
         except ForbiddenError:
             # No authorizers here: Chalice raises this only for a path no route matches.
             raise RouteNotFound({"Content-Type": "application/json"}, NOT_FOUND) from None
+
+
+class BurstReadyServer(ThreadedHTTPServer):
+    """Chalice's threaded server with a listen backlog for bursts: socketserver's default of 5
+    resets the connections of a sixth concurrent sender (a Zap retrying, a frontend's burst)."""
+
+    request_queue_size = 128
 
 
 class ContractRequestHandler(ChaliceRequestHandler):
@@ -71,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=args.stage)
     server = LocalDevServer(
-        config.chalice_app, config, args.host, args.port, handler_cls=ContractRequestHandler
+        config.chalice_app,
+        config,
+        args.host,
+        args.port,
+        handler_cls=ContractRequestHandler,
+        server_cls=BurstReadyServer,
     )
     server.serve_forever()
     return 0
