@@ -21,8 +21,13 @@ from tests.plugins.local_stack import RunningStack
 TIMEOUT = 30
 
 
+# One anchor for the whole module: two payloads built for "the same meeting" a moment apart must
+# carry the same times, even when a minute boundary falls between them.
+ANCHOR = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
 def times(hours: float = 24, minutes: int = 30) -> tuple[str, str]:
-    start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
+    start = ANCHOR + timedelta(hours=hours)
     end = start + timedelta(minutes=minutes)
     return start.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ")
 

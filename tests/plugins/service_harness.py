@@ -141,8 +141,13 @@ def harness(daily_emulator: DailyEmulator, monkeypatch: pytest.MonkeyPatch) -> I
     aws.secretsmanager.cache_clear()
 
 
+# One anchor per session: two payloads built for "the same meeting" a moment apart must carry the
+# same times, even when a minute boundary falls between them.
+ANCHOR = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
 def in_future(hours: float = 24, minutes: int = 30) -> tuple[str, str]:
-    start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
+    start = ANCHOR + timedelta(hours=hours)
     return start.isoformat().replace("+00:00", "Z"), (
         start + timedelta(minutes=minutes)
     ).isoformat().replace("+00:00", "Z")
