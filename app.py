@@ -10,21 +10,22 @@ from chalice.app import Chalice, Rate, Request, Response
 
 from chalicelib import adhoc, intake, invites, links, reconcile, runtime
 from chalicelib.caller_auth import authenticate
+from chalicelib.errors import MethodNotAllowedError
 from chalicelib.observability import configure_logging, request_scope
 from chalicelib.web import (
     JSON_TYPES,
     answers_errors,
     cors_headers,
-    method_not_allowed_in_contract_shape,
     public_base_url,
     raw_body,
     request_deadline,
     require_content_type,
+    tagged_with_request_id,
 )
 
 app = Chalice(app_name="roomlinks")
 configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-app.register_middleware(method_not_allowed_in_contract_shape, "http")
+app.register_middleware(tagged_with_request_id, "http")
 
 # Every body format a source may send; anything else is a 415 in the contract's shape.
 HOOK_CONTENT_TYPES = (
@@ -158,3 +159,27 @@ def reconcile_job(event: Any) -> dict[str, Any]:
     with request_scope(getattr(context, "aws_request_id", None)):
         deadline = reconcile.schedule_deadline(context)
         return reconcile.run(runtime.current(), deadline).as_dict()
+
+
+# API Gateway answers a method that a path lacks as if the path did not exist. Every other one
+# of its seven methods goes to one view instead, so a wrong method is a 405 in the contract's
+# shape with `Allow`, deployed as under `make run` (and Chalice's own 405 never answers).
+API_GATEWAY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+WRONG_METHOD_VIEW = "wrong_method"
+
+
+def _refuse_other_methods() -> None:
+    for path, entries in list(app.routes.items()):
+        allowed = tuple(m for m in API_GATEWAY_METHODS if m in entries)
+
+        @answers_errors
+        def wrong_method(allowed: tuple[str, ...] = allowed, **_path_params: str) -> None:
+            method = _request().method
+            raise MethodNotAllowedError(f"{method} is not allowed here", allowed=allowed)
+
+        others = [m for m in API_GATEWAY_METHODS if m not in entries]
+        if others:
+            app.route(path, methods=others, content_types=ANY, name=WRONG_METHOD_VIEW)(wrong_method)
+
+
+_refuse_other_methods()

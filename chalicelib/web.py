@@ -10,11 +10,7 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import (
-    MethodNotAllowedError,
-    RoomlinksError,
-    UnsupportedMediaTypeError,
-)
+from chalicelib.errors import RoomlinksError, UnsupportedMediaTypeError
 from chalicelib.observability import emit_metrics, request_scope
 
 log = logging.getLogger("roomlinks")
@@ -104,19 +100,10 @@ def require_content_type(request: Request, accepted: tuple[str, ...], *, default
     return media
 
 
-def method_not_allowed_in_contract_shape(request: Request, get_response: Any) -> Response:
-    """Every request's log lines carry its id; Chalice answers a known route's wrong method
-    itself, so that answer is put in our shape here."""
+def tagged_with_request_id(request: Request, get_response: Any) -> Response:
+    """Middleware: every log line of a request carries its id."""
     with request_scope(request.context.get("requestId")):
         response: Response = get_response(request)
-    if response.status_code == 405 and "MethodNotAllowedError" in str(response.body):
-        allowed = str(response.headers.get("Allow", ""))
-        return error_response(
-            MethodNotAllowedError(
-                f"{request.method} is not allowed here",
-                allowed=tuple(m.strip() for m in allowed.split(",") if m.strip()),
-            )
-        )
     return response
 
 

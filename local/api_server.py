@@ -27,16 +27,29 @@ from chalice.local import (
     LocalDevServer,
     LocalGateway,
     LocalGatewayException,
+    RouteMatcher,
     ThreadedHTTPServer,
 )
 
+from app import API_GATEWAY_METHODS, WRONG_METHOD_VIEW
 from local.launcher import PROJECT_DIR
 
 NOT_FOUND = json.dumps({"error": "not-found", "info": "no such route"}).encode()
+WRONG_METHOD = json.dumps(
+    {"error": "method-not-allowed", "info": "this method is not allowed here"}
+).encode()
 
 
 class RouteNotFound(LocalGatewayException):
     CODE = 404
+
+
+class MethodOutsideApiGateway(LocalGatewayException):
+    CODE = 405
+
+
+def _route_not_found() -> RouteNotFound:
+    return RouteNotFound({"Content-Type": "application/json"}, NOT_FOUND)
 
 
 class ContractGateway(LocalGateway):
@@ -45,7 +58,18 @@ class ContractGateway(LocalGateway):
             return super().handle_request(method, path, headers, body)
         except ForbiddenError:
             # No authorizers here: Chalice raises this only for a path no route matches.
-            raise RouteNotFound({"Content-Type": "application/json"}, NOT_FOUND) from None
+            raise _route_not_found() from None
+
+    def refuse_method(self, path: str) -> LocalGatewayException:
+        """The answer to a method outside API Gateway's seven (the app routes all seven)."""
+        try:
+            route = RouteMatcher(list(self._app_object.routes)).match_route(path).route
+        except ValueError:
+            return _route_not_found()
+        entries = self._app_object.routes[route]
+        allowed = [m for m in API_GATEWAY_METHODS if entries[m].view_name != WRONG_METHOD_VIEW]
+        headers = {"Content-Type": "application/json", "Allow": ", ".join(allowed)}
+        return MethodOutsideApiGateway(headers, WRONG_METHOD)
 
 
 class BurstReadyServer(ThreadedHTTPServer):
@@ -64,8 +88,20 @@ class ContractRequestHandler(ChaliceRequestHandler):
         app_object: Chalice,
         config: Config,
     ) -> None:
-        self.local_gateway = ContractGateway(app_object, config)
+        self.contract_gateway = ContractGateway(app_object, config)
+        self.local_gateway = self.contract_gateway
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no do_<METHOD> for (PROPFIND, TRACE, …) with an
+        # HTML 501; these answer in the contract's shape instead.
+        if name.startswith("do_"):
+            return self._method_outside_api_gateway
+        raise AttributeError(name)
+
+    def _method_outside_api_gateway(self) -> None:
+        self._parse_payload()
+        self._send_error_response(self.contract_gateway.refuse_method(self.path))
 
 
 def main(argv: list[str] | None = None) -> int:

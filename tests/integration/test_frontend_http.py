@@ -53,6 +53,16 @@ def _jwt(stack: RunningStack) -> dict[str, str]:
         ("POST", "/v1/health", {}, 405, "method-not-allowed"),
         ("DELETE", "/v1/hooks/zapier", {}, 405, "method-not-allowed"),
         ("PUT", "/v1/join/abc", {}, 405, "method-not-allowed"),
+        (
+            "GET",
+            "/v1/rooms",
+            {"Authorization": "Bearer secret-token-123"},
+            405,
+            "method-not-allowed",
+        ),
+        ("PROPFIND", "/v1/health", {}, 405, "method-not-allowed"),
+        ("TRACE", "/v1/hooks/zapier", {"X-Token": "secret-token-123"}, 405, "method-not-allowed"),
+        ("PROPFIND", "/v1/nope", {}, 404, "not-found"),
         ("POST", "/v1/hooks/zapier", {"Content-Type": "text/xml"}, 415, "unsupported-media-type"),
         ("POST", "/v1/hooks/zapier", {"Content-Type": ""}, 415, "unsupported-media-type"),
     ],
@@ -70,6 +80,16 @@ def test_every_answer_is_in_the_contract_shape(  # noqa: PLR0917 - one parametri
     body = answer.json()
     assert body["error"] == error and isinstance(body["info"], str)
     assert "secret-token-123" not in answer.text
+    if status == 405:
+        assert answer.headers["Allow"] == ALLOWED[path]
+
+
+ALLOWED = {
+    "/v1/health": "GET",
+    "/v1/hooks/zapier": "POST",
+    "/v1/join/abc": "GET",
+    "/v1/rooms": "POST, OPTIONS",
+}
 
 
 def test_health_ignores_a_content_type(local_stack: RunningStack) -> None:

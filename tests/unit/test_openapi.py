@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 import app as app_module
-from app import app
+from app import API_GATEWAY_METHODS, WRONG_METHOD_VIEW, app
 from chalicelib import errors, openapi, rooms, sources
 from chalicelib.adhoc import RoomRequest
 from chalicelib.links import LinkRequest
@@ -86,11 +86,51 @@ def test_info_version_is_the_projects() -> None:
 
 def test_every_chalice_route_is_documented_and_every_documented_route_exists() -> None:
     registered = {
-        path: {method.lower() for method in entries if method != "OPTIONS"}
+        path: {
+            method.lower()
+            for method, entry in entries.items()
+            if method != "OPTIONS" and entry.view_name != WRONG_METHOD_VIEW
+        }
         for path, entries in app.routes.items()
     }
     documented = {path: {m for m in item if m in METHODS} for path, item in DOC["paths"].items()}
     assert {p: m for p, m in registered.items() if m} == documented
+
+
+def test_every_path_routes_all_of_api_gateways_methods_so_a_wrong_one_is_ours() -> None:
+    # A method a path lacks would be API Gateway's own answer (404) once deployed.
+    for path, entries in app.routes.items():
+        assert sorted(entries) == sorted(API_GATEWAY_METHODS), path
+        served = [m for m in API_GATEWAY_METHODS if entries[m].view_name != WRONG_METHOD_VIEW]
+        assert served, path
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/v1/health", "GET"),
+        ("HEAD", "/v1/openapi.json", "GET"),
+        ("PATCH", "/v1/hooks/zapier", "POST"),
+        ("OPTIONS", "/v1/join/abc", "GET"),
+        ("GET", "/v1/links", "POST, OPTIONS"),
+        ("PUT", "/v1/rooms", "POST, OPTIONS"),
+        ("POST", "/v1/rooms/b-1", "DELETE, OPTIONS"),
+    ],
+)
+def test_a_wrong_method_is_a_405_naming_the_right_ones(
+    harness: Harness, method: str, path: str, allowed: str
+) -> None:
+    answer = harness.client.http.request(
+        method, path, headers={"Authorization": "Bearer secret-token"}
+    )
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == allowed
+    if method != "HEAD":
+        assert json.loads(answer.body) == {
+            "error": "method-not-allowed",
+            "info": f"{method} is not allowed here",
+        }
+    assert b"secret-token" not in answer.body
 
 
 def test_path_parameters_are_the_route_placeholders() -> None:
