@@ -545,8 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             pkg = deploy_template.package(args.stage, BUILD_DIR / args.stage)
             _say(
                 f"{pkg.directory}: sam.json, deployment.zip {pkg.zip_bytes} bytes "
-                f"({pkg.zip_bytes / 1e6:.1f} MB; {pkg.stripped_entries} dependency test "
-                "files left out)"
+                f"({pkg.zip_bytes / 1e6:.1f} MB; {pkg.stripped_entries} test and "
+                "bytecode files left out)"
             )
         elif args.command == "deploy":
             deploy(args.stage, package_dir=args.package_dir, parameters=_parameters(args.parameter))

@@ -41,7 +41,7 @@ TABLE_RESOURCE = "BookingsTable"
 
 # Top-level entries of the zip that are the app (or Chalice's runtime), never stripped.
 APP_ENTRIES = frozenset({"app.py", "chalicelib", "chalice"})
-# Directory names that hold a dependency's own tests or caches.
+# Directory names that hold a dependency's own tests or caches (caches are stripped everywhere).
 STRIPPED_DIRS = frozenset({"tests", "test", "__pycache__"})
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -136,9 +136,13 @@ def prune_fragments(template: dict[str, Any]) -> list[str]:
 
 def _is_stripped(name: str) -> bool:
     parts = PurePosixPath(name).parts
+    if name.endswith(".pyc") or "__pycache__" in parts[:-1]:
+        # Bytecode of whatever machine packaged it (the app's too): it would make the zip, and
+        # so the deploy, depend on which tests ran before, and it names local paths.
+        return True
     if not parts or parts[0] in APP_ENTRIES:
         return False
-    return any(part in STRIPPED_DIRS for part in parts[:-1]) or name.endswith(".pyc")
+    return any(part in STRIPPED_DIRS for part in parts[:-1])
 
 
 def lean_zip(source: Path, target: Path) -> list[str]:

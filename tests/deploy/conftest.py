@@ -54,7 +54,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     cfn_path.write_text(json.dumps(cfn, indent=2), encoding="utf-8")
     _facts["package"] = (
         f"deployment.zip {package.zip_bytes} bytes ({package.zip_bytes / 1e6:.2f} MB), "
-        f"{package.stripped_entries} dependency test files left out; packaged in {seconds:.1f} s"
+        f"{package.stripped_entries} test and bytecode files left out; packaged in {seconds:.1f} s"
     )
     return Packaged(package, sam, cfn, cfn_path, seconds)
 
