@@ -178,6 +178,21 @@ def test_no_gateway_answer_can_echo_anything(packaged: Packaged) -> None:
     assert set(deployed) == set(_gateway_responses(packaged))
 
 
+def test_every_deployed_path_sends_every_method_to_the_function(packaged: Packaged) -> None:
+    # A method the API definition lacks is API Gateway's 404; routed, the app answers 405.
+    (api,) = [
+        r for r in packaged.cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"
+    ]
+    paths = api["Properties"]["Body"]["paths"]
+    assert "/v1/hooks/{source}" in paths
+    for path, operations in paths.items():
+        methods = {m for m in operations if m != "parameters"}
+        assert methods == {"get", "head", "post", "put", "patch", "delete", "options"}, path
+        for method in methods:
+            integration = operations[method]["x-amazon-apigateway-integration"]
+            assert integration["type"] == "aws_proxy", (path, method)
+
+
 def test_the_api_stage_logs_access_throttles_and_traces(packaged: Packaged) -> None:
     (stage,) = [
         r["Properties"]
