@@ -2,8 +2,8 @@
 
 Every log line is one JSON object with the request id and (once known) the booking id, so
 CloudWatch Logs Insights can follow one request or one booking. Metrics are written as
-CloudWatch Embedded Metric Format lines (namespace ``roomlinks``, dimension
-``service=roomlinks``): CloudWatch turns them into metrics with no API call and no client.
+CloudWatch Embedded Metric Format lines (namespace ``roomlinks``, dimension ``service``, from
+Powertools' ``POWERTOOLS_SERVICE_NAME``: ``roomlinks-<stage>`` when deployed): CloudWatch turns them into metrics with no API call and no client.
 Powertools' ``Logger``+``Metrics`` do the same, but importing them costs ~35 ms on a cold
 start (measured: 33.7-36.1 ms against ~0.2 ms for this module's standard-library parts).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,7 @@ NAMESPACE = "roomlinks"
 # EMF lines go through their own logger (always INFO, message only), so LOG_LEVEL never
 # silences metrics, and local tools that do not want them on stdout can switch it off.
 METRICS_LOGGER = "roomlinks.metrics"
-DIMENSIONS = {"service": "roomlinks"}
+DEFAULT_SERVICE = "roomlinks"
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _booking_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("booking_id", default=None)
@@ -96,7 +97,10 @@ def emit_metrics(values: Mapping[str, float], **dimensions: str) -> None:
     """One EMF line: ``values`` as Count metrics under ``service`` (plus ``dimensions``)."""
     if not values:
         return
-    dims = {**DIMENSIONS, **dimensions}
+    # Powertools' variable; the template sets roomlinks-<stage>, so two stages in one account
+    # keep their metrics, and so their alarms, apart.
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+    dims = {"service": service, **dimensions}
     document: dict[str, Any] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),

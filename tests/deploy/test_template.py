@@ -233,7 +233,12 @@ def test_alarms_watch_the_documented_metrics(packaged: Packaged) -> None:
                 dims = tuple(sorted(json.dumps(d, sort_keys=True) for d in stat["Dimensions"]))
                 metrics.add((stat["Namespace"], stat["MetricName"], "|".join(dims)))
         assert props["AlarmActions"]["Fn::If"][0] == "HasAlarmTopicArn"
-    service = json.dumps({"Name": "service", "Value": "roomlinks"}, sort_keys=True)
+    # Per stage: the functions set the dimension their alarms watch, so stages never mix.
+    per_stage = {"Fn::Sub": "roomlinks-${Stage}"}
+    for function in ("APIHandler", "Reconcile"):
+        variables = packaged.resource(function)["Properties"]["Environment"]["Variables"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == per_stage
+    service = json.dumps({"Name": "service", "Value": per_stage}, sort_keys=True)
     for custom in ("DailyErrors", "PendingOverdue", "ReconcileFailed"):
         assert ("roomlinks", custom, service) in metrics
     api_name = json.dumps(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.observability import emit_metrics
 from tests.plugins.service_harness import Harness, zap
 
 
@@ -49,3 +50,13 @@ def test_a_refused_request_logs_one_line_with_its_reason_and_never_the_token(
     ]
     metric = next(r for r in lines(out) if "Refused" in r)
     assert metric["error"] == "authentication-error"
+
+
+def test_the_service_dimension_is_the_stages(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "roomlinks-prod")
+    emit_metrics({"RoomsEnsured": 1}, reason="x")
+    (line,) = [r for r in lines(capsys.readouterr().out) if "_aws" in r]
+    assert line["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["reason", "service"]]
+    assert (line["service"], line["reason"], line["RoomsEnsured"]) == ("roomlinks-prod", "x", 1)
