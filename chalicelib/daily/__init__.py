@@ -1,6 +1,6 @@
 """Daily.co REST client for roomlinks: rooms, the domain and meeting tokens.
 
-Importing this package has no side effects: the HTTP session is created on first use.
+Importing this package has no side effects: the HTTP connection pool is created on first use.
 """
 
 from chalicelib.daily.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, DailyClient

@@ -1,4 +1,4 @@
-"""The Daily REST client: rooms, the domain and meeting tokens over one shared session.
+"""The Daily REST client: rooms, the domain and meeting tokens over one shared connection pool.
 
 Every public method takes ``deadline``, an absolute ``time.monotonic()`` value (for example
 derived from a Lambda's remaining time): pacing waits, per-attempt timeouts and retry sleeps
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 from urllib.parse import quote
 
-import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.daily import domains
@@ -42,7 +42,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 class DailyClient(MeetingTokenCalls):
-    """A Daily REST client for one API key. Cheap to build; the session is shared per process."""
+    """A Daily REST client for one API key. Cheap to build; one connection pool per process."""
 
     def __init__(
         self,
@@ -56,7 +56,7 @@ class DailyClient(MeetingTokenCalls):
         backoff_jitter: float = 0.25,
         retry_after_max: int = 30,
         pacing: bool | float = True,
-        session: requests.Session | None = None,
+        pool: urllib3.PoolManager | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -76,7 +76,7 @@ class DailyClient(MeetingTokenCalls):
             timeout=timeout if isinstance(timeout, tuple) else (timeout, timeout),
             retry=retry,
             pacing=pacing,
-            session=session,
+            pool=pool,
             clock=clock,
             sleep=sleep,
         )

@@ -1,9 +1,9 @@
 """When and how long to wait before trying Daily again, computed by urllib3's ``Retry``.
 
 urllib3's ``Retry`` owns the attempt counting, exponential backoff with jitter and cap, and
-``Retry-After`` parsing; it is not mounted on the shared session (the adapter has
-``max_retries=0``) because a mounted one cannot see each call's deadline. The client's loop
-drives one ``RetryState`` per call and checks the deadline before every sleep.
+``Retry-After`` parsing. It is not given to the shared pool (that has ``retries=False``)
+because a pool's retries cannot see each call's deadline: the client's loop drives one
+``RetryState`` per call and checks the deadline before every sleep.
 """
 
 from __future__ import annotations

@@ -7,12 +7,19 @@ retry sleeps are cut to it, and ``DailyDeadlineExceeded`` is raised instead of p
 from __future__ import annotations
 
 import hashlib
+import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
-import requests
-from urllib3.exceptions import ConnectTimeoutError
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.response import BaseHTTPResponse
 
 from chalicelib.daily.errors import (
@@ -24,7 +31,7 @@ from chalicelib.daily.errors import (
 )
 from chalicelib.daily.pacing import DELETE_ROOM, GENERAL, SlidingWindowLimiter, shared_limiter
 from chalicelib.daily.retry import RetrySettings, RetryState
-from chalicelib.daily.session import get_session
+from chalicelib.daily.session import REQUEST_HEADERS, get_pool
 
 __all__ = ["Transport", "key_id"]
 
@@ -36,15 +43,19 @@ def key_id(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def _connect_phase(exc: requests.RequestException) -> bool:
-    """True when the request provably never reached the server (connect timeout or refusal)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = getattr(exc.args[0], "reason", None)
-        # urllib3's NewConnectionError (refused, DNS) subclasses ConnectTimeoutError.
-        return isinstance(reason, ConnectTimeoutError)
-    return False
+def _connect_phase(exc: HTTPError) -> bool:
+    """True when the request provably never reached the server (connect timeout or refusal).
+
+    urllib3's NewConnectionError (refused, DNS) subclasses ConnectTimeoutError.
+    """
+    return isinstance(exc, ConnectTimeoutError)
+
+
+def _timed_out(exc: HTTPError) -> bool:
+    """A connect or read timeout; a refused connection is not one (it is a transport error)."""
+    if isinstance(exc, NewConnectionError):
+        return False
+    return isinstance(exc, ConnectTimeoutError | ReadTimeoutError)
 
 
 class Transport:
@@ -58,7 +69,7 @@ class Transport:
         timeout: tuple[float, float],
         retry: RetrySettings,
         pacing: bool | float,
-        session: requests.Session | None,
+        pool: urllib3.PoolManager | None,
         clock: Callable[[], float],
         sleep: Callable[[float], None],
     ) -> None:
@@ -73,7 +84,7 @@ class Transport:
             if pacing is False
             else {c: shared_limiter(self.key_id, c, scale) for c in (GENERAL, DELETE_ROOM)}
         )
-        self._session = session
+        self._pool = pool
         self.clock = clock
         self._sleep = sleep
 
@@ -119,8 +130,13 @@ class Transport:
         message (a token in the path).
         """
         state = RetryState(self.retry, method, route)
-        session = self._session or get_session()
-        headers = {"Authorization": f"Bearer {self._api_key}"}
+        pool = self._pool or get_pool()
+        url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
+        headers = {**REQUEST_HEADERS, "Authorization": f"Bearer {self._api_key}"}
+        body: bytes | None = None
+        if json is not None:
+            body = jsonlib.dumps(json, allow_nan=False).encode()
+            headers["Content-Type"] = "application/json"
         last: DailyError | None = None
         while True:
             try:
@@ -129,18 +145,18 @@ class Transport:
                 timeout = self._attempt_timeout(deadline, f"{method} {route}")
             except DailyDeadlineExceeded as exc:
                 raise DailyDeadlineExceeded(exc.info, last_error=last) from None
-            raw: BaseHTTPResponse | None = None
+            answer: BaseHTTPResponse | None = None
             try:
-                resp = session.request(
+                resp = pool.request(
                     method,
-                    self.base_url + path,
-                    params=params,
-                    json=json,
+                    url,
+                    body=body,
                     headers=headers,
-                    timeout=timeout,
-                    allow_redirects=False,
+                    timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+                    retries=False,
+                    redirect=False,
                 )
-            except requests.RequestException as exc:
+            except HTTPError as exc:
                 err = self._transport_error(exc, method, route, secret)
                 if deadline is not None and self.clock() >= deadline:
                     raise DailyDeadlineExceeded(
@@ -148,14 +164,14 @@ class Transport:
                         last_error=err,
                     ) from None
             else:
-                if 200 <= resp.status_code < 300:
+                if 200 <= resp.status < 300:
                     return _decode(resp, route)
-                raw = resp.raw if isinstance(resp.raw, BaseHTTPResponse) else None
+                answer = resp
                 err = self._http_error(resp, state, secret)
             last = err
             if not state.is_retryable(err, safe=safe):
                 raise err
-            delay = state.next_delay(err, raw)
+            delay = state.next_delay(err, answer)
             if delay is None:
                 raise err
             if deadline is not None and self.clock() + delay >= deadline:
@@ -175,33 +191,33 @@ class Transport:
                 self._sleep(delay)
 
     def _transport_error(
-        self, exc: requests.RequestException, method: str, route: str, secret: str | None
+        self, exc: HTTPError, method: str, route: str, secret: str | None
     ) -> DailyError:
         detail = self.scrub(f"{method} {route}: {type(exc).__name__}: {exc}", secret)
         sent = not _connect_phase(exc)
-        if isinstance(exc, requests.Timeout):
+        if _timed_out(exc):
             return DailyTimeoutError(detail, request_sent=sent)
         return DailyTransportError(detail, request_sent=sent)
 
     def _http_error(
-        self, resp: requests.Response, state: RetryState, secret: str | None
+        self, resp: BaseHTTPResponse, state: RetryState, secret: str | None
     ) -> DailyError:
         try:
-            body = resp.json()
+            body = jsonlib.loads(resp.data)
         except ValueError:
             body = None
         if isinstance(body, Mapping) and isinstance(body.get("info"), str):
             body = {**body, "info": self.scrub(body["info"], secret)}
         retry_after = state.parse_retry_after(resp.headers.get("Retry-After"))
         return error_from_body(
-            resp.status_code, body, retry_after=retry_after, fallback_info=resp.reason or None
+            resp.status, body, retry_after=retry_after, fallback_info=resp.reason or None
         )
 
 
-def _decode(resp: requests.Response, route: str) -> Any:
+def _decode(resp: BaseHTTPResponse, route: str) -> Any:
     try:
-        return resp.json()
+        return jsonlib.loads(resp.data)
     except ValueError:
         raise DailyError(
-            "invalid-response", f"{route}: answer is not JSON", status=resp.status_code
+            "invalid-response", f"{route}: answer is not JSON", status=resp.status
         ) from None

@@ -1,4 +1,4 @@
-"""Test doubles for the Daily client: a scripted HTTP adapter and a fake monotonic clock."""
+"""Test doubles for the Daily client: a scripted connection pool and a fake monotonic clock."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.response import HTTPResponse
 
 
 class FakeTime:
@@ -44,7 +44,7 @@ class Answer:
     advance: float = 0.0  # seconds the fake clock moves while "on the wire"
 
 
-class ScriptedAdapter(BaseAdapter):
+class ScriptedPool(urllib3.PoolManager):
     """Answers requests from a script of Answer objects or exceptions to raise, in order."""
 
     def __init__(self, script: Sequence[Answer | Exception], time: FakeTime | None = None) -> None:
@@ -53,47 +53,37 @@ class ScriptedAdapter(BaseAdapter):
         self.sent: list[Sent] = []
         self.time = time
 
-    def send(  # noqa: PLR0917 - the signature is requests' BaseAdapter.send
+    def request(  # type: ignore[override]  # only the keywords the client sends
         self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: Any = True,
-        cert: Any = None,
-        proxies: Any = None,
-    ) -> requests.Response:
-        body = json.loads(request.body) if request.body else None
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> HTTPResponse:
+        timeout: urllib3.Timeout = options["timeout"]
+        assert (options["retries"], options["redirect"]) == (False, False)
+        limits = (timeout.connect_timeout, timeout.read_timeout)
         self.sent.append(
-            Sent(str(request.method), str(request.url), dict(request.headers), body, timeout)
+            Sent(method, url, dict(headers or {}), json.loads(body) if body else None, limits)
         )
         if not self.script:
             raise AssertionError("the client sent more requests than scripted")
         item = self.script.pop(0)
         if isinstance(item, Exception):
-            if self.time is not None and isinstance(item, requests.Timeout):
+            if self.time is not None and isinstance(item, ConnectTimeoutError | ReadTimeoutError):
                 # A timeout costs the time the client allowed for it.
-                self.time.now += max(timeout) if isinstance(timeout, tuple) else (timeout or 0)
+                self.time.now += max(t for t in limits if isinstance(t, float | int))
             raise item
         if self.time is not None:
             self.time.now += item.advance
-        resp = requests.Response()
-        resp.status_code = item.status
-        resp._content = json.dumps(item.body).encode()
-        resp.headers = CaseInsensitiveDict({"Content-Type": "application/json", **item.headers})
-        resp.url = str(request.url)
-        resp.request = request
-        resp.reason = "scripted"
-        return resp
-
-    def close(self) -> None:
-        pass
-
-
-def scripted_session(adapter: ScriptedAdapter) -> requests.Session:
-    session = requests.Session()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+        return HTTPResponse(
+            body=json.dumps(item.body).encode(),
+            headers={"Content-Type": "application/json", **item.headers},
+            status=item.status,
+            reason="scripted",
+            preload_content=True,
+        )
 
 
 ROOM = {

@@ -8,11 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-import requests
+import urllib3
 
 from chalicelib.daily import DEFAULT_BASE_URL, DailyClient, DailyError
 from chalicelib.daily import session as session_module
-from tests.daily.fakes import ROOM, Answer, FakeTime, ScriptedAdapter, scripted_session
+from tests.daily.fakes import ROOM, Answer, FakeTime, ScriptedPool
 
 KEY = "sk-live-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +40,13 @@ def test_base_url_from_env_unless_explicit(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_requests_carry_bearer_key_json_and_paths() -> None:
     t = FakeTime()
-    adapter = ScriptedAdapter(
+    pool = ScriptedPool(
         [Answer(200, ROOM), Answer(200, ROOM), Answer(200, {"deleted": True, "name": "r1"})], t
     )
     client = DailyClient(
         KEY,
         "https://daily.test/v1",
-        session=scripted_session(adapter),
+        pool=pool,
         pacing=False,
         clock=t.clock,
         sleep=t.sleep,
@@ -54,7 +54,7 @@ def test_requests_carry_bearer_key_json_and_paths() -> None:
     client.create_room("r1", "private", {"exp": 1_900_000_000, "enable_chat": None})
     client.update_room("r 1/x", properties={"max_participants": None})
     assert client.delete_room("r1") is True
-    first, second, third = adapter.sent
+    first, second, third = pool.sent
     assert first.headers["Authorization"] == f"Bearer {KEY}"
     assert (first.method, first.url) == ("POST", "https://daily.test/v1/rooms")
     assert first.body == {
@@ -69,8 +69,8 @@ def test_requests_carry_bearer_key_json_and_paths() -> None:
 
 
 def test_unexpected_success_body_is_a_daily_error() -> None:
-    adapter = ScriptedAdapter([Answer(200, {"nope": 1})])
-    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    pool = ScriptedPool([Answer(200, {"nope": 1})])
+    client = DailyClient(KEY, "https://d.test/v1", pool=pool, pacing=False)
     with pytest.raises(DailyError) as info:
         client.get_room("r1")
     assert info.value.error == "invalid-response"
@@ -86,31 +86,29 @@ def test_iter_rooms_limit_is_checked() -> None:
 
 
 def test_delete_rooms_of_nothing_sends_nothing() -> None:
-    adapter = ScriptedAdapter([])
-    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    pool = ScriptedPool([])
+    client = DailyClient(KEY, "https://d.test/v1", pool=pool, pacing=False)
     assert client.delete_rooms([]) == 0
-    assert adapter.sent == []
+    assert pool.sent == []
 
 
 def test_delete_rooms_chunks_by_a_thousand() -> None:
-    adapter = ScriptedAdapter(
+    pool = ScriptedPool(
         [
             Answer(200, {"deleted_count": 1000}),
             Answer(200, {"deleted_count": 1000}),
             Answer(200, {"deleted_count": 3}),
         ]
     )
-    client = DailyClient(KEY, "https://d.test/v1", session=scripted_session(adapter), pacing=False)
+    client = DailyClient(KEY, "https://d.test/v1", pool=pool, pacing=False)
     names = [f"room-{i}" for i in range(2003)]
     assert client.delete_rooms(iter(names)) == 2003
-    assert [len(s.body["room_names"]) for s in adapter.sent] == [1000, 1000, 3]
-    assert [n for s in adapter.sent for n in s.body["room_names"]] == names
-    assert {(s.method, s.url) for s in adapter.sent} == {
-        ("DELETE", "https://d.test/v1/batch/rooms")
-    }
+    assert [len(s.body["room_names"]) for s in pool.sent] == [1000, 1000, 3]
+    assert [n for s in pool.sent for n in s.body["room_names"]] == names
+    assert {(s.method, s.url) for s in pool.sent} == {("DELETE", "https://d.test/v1/batch/rooms")}
 
 
-def test_importing_the_package_creates_no_session_and_opens_no_socket() -> None:
+def test_importing_the_package_creates_no_pool_and_opens_no_socket() -> None:
     code = (
         "import socket\n"
         "def refuse(*a, **k):\n"
@@ -121,7 +119,7 @@ def test_importing_the_package_creates_no_session_and_opens_no_socket() -> None:
         "import chalicelib.daily as d\n"
         "from chalicelib.daily import session\n"
         "d.DailyClient('k', 'https://api.daily.co/v1')\n"
-        "assert session._SESSION is None, 'session created early'\n"
+        "assert session._POOL is None, 'pool created early'\n"
         "print('ok')\n"
     )
     done = subprocess.run(
@@ -131,23 +129,23 @@ def test_importing_the_package_creates_no_session_and_opens_no_socket() -> None:
     assert done.stdout.strip() == "ok"
 
 
-def test_session_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(session_module, "_SESSION", None)
-    created: list[requests.Session] = []
-    real = session_module._new_session
+def test_pool_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session_module, "_POOL", None)
+    created: list[urllib3.PoolManager] = []
+    real = session_module._new_pool
 
-    def counting() -> requests.Session:
-        s = real()
-        created.append(s)
-        return s
+    def counting() -> urllib3.PoolManager:
+        pool = real()
+        created.append(pool)
+        return pool
 
-    monkeypatch.setattr(session_module, "_new_session", counting)
+    monkeypatch.setattr(session_module, "_new_pool", counting)
     barrier = threading.Barrier(16)
-    seen: list[requests.Session] = []
+    seen: list[urllib3.PoolManager] = []
 
     def worker() -> None:
         barrier.wait()
-        seen.append(session_module.get_session())
+        seen.append(session_module.get_pool())
 
     threads = [threading.Thread(target=worker) for _ in range(16)]
     for th in threads:
@@ -155,13 +153,21 @@ def test_session_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch)
     for th in threads:
         th.join()
     assert len(created) == 1
-    assert all(s is created[0] for s in seen)
-    assert session_module.get_session() is created[0]
+    assert all(p is created[0] for p in seen)
+    assert session_module.get_pool() is created[0]
 
 
-def test_session_adapter_does_not_retry_by_itself() -> None:
-    s = session_module._new_session()
-    adapter = s.get_adapter("https://api.daily.co/v1/")
-    assert isinstance(adapter, requests.adapters.HTTPAdapter)
-    assert adapter.max_retries.total == 0
-    assert "Authorization" not in s.headers
+def test_the_pool_does_not_retry_or_redirect_by_itself_and_holds_no_key() -> None:
+    pool = session_module._new_pool()
+    assert pool.connection_pool_kw["retries"].total is False
+    assert "Authorization" not in pool.headers
+    assert "Authorization" not in session_module.REQUEST_HEADERS
+
+
+def test_the_runtime_ships_no_requests() -> None:
+    # botocore brings urllib3; requests would only add import time to every cold start.
+    code = "import sys, app, chalicelib.daily.client\nprint('requests' in sys.modules)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"

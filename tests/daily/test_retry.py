@@ -1,6 +1,6 @@
 """The client's retry loop: urllib3 backoff, Retry-After, safety of repeats, and deadlines.
 
-Runs on a scripted adapter and a fake clock, so no sleep is real and no socket is opened.
+Runs on a scripted pool and a fake clock, so no sleep is real and no socket is opened.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-import requests
+from urllib3.exceptions import ConnectTimeoutError, ProtocolError, ReadTimeoutError
 from urllib3.util import retry as urllib3_retry
 
 from chalicelib.daily import (
@@ -26,19 +26,22 @@ from tests.daily.fakes import (
     ROOM,
     Answer,
     FakeTime,
-    ScriptedAdapter,
-    scripted_session,
+    ScriptedPool,
     server_error,
 )
 
 KEY = "secret-key-do-not-leak"
 
 
+def read_timeout(message: str) -> ReadTimeoutError:
+    return ReadTimeoutError(None, "https://daily.test/v1", message)  # type: ignore[arg-type]
+
+
 def _client(
     script: Sequence[Answer | Exception], **kw: object
-) -> tuple[DailyClient, ScriptedAdapter, FakeTime]:
+) -> tuple[DailyClient, ScriptedPool, FakeTime]:
     t = FakeTime()
-    adapter = ScriptedAdapter(script, t)
+    pool = ScriptedPool(script, t)
     options: dict[str, object] = {
         "pacing": False,
         "backoff_factor": 0.25,
@@ -49,21 +52,19 @@ def _client(
     client = DailyClient(
         KEY,
         "https://daily.test/v1",
-        session=scripted_session(adapter),
+        pool=pool,
         clock=t.clock,
         sleep=t.sleep,
         **options,  # type: ignore[arg-type]
     )
-    return client, adapter, t
+    return client, pool, t
 
 
 def test_5xx_then_success_backs_off_exponentially() -> None:
-    client, adapter, t = _client(
-        [server_error(), server_error(), server_error(), Answer(200, ROOM)]
-    )
+    client, pool, t = _client([server_error(), server_error(), server_error(), Answer(200, ROOM)])
     room = client.get_room("r1")
     assert room.name == "r1"
-    assert len(adapter.sent) == 4
+    assert len(pool.sent) == 4
     # urllib3: no sleep before the first retry, then factor * 2 ** (n - 1)
     assert t.sleeps == [0.5, 1.0]
 
@@ -99,26 +100,26 @@ def test_jitter_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_attempts_are_bounded() -> None:
-    client, adapter, _ = _client([server_error() for _ in range(4)])
+    client, pool, _ = _client([server_error() for _ in range(4)])
     with pytest.raises(DailyServerError) as info:
         client.get_room("r1")
-    assert len(adapter.sent) == 4
+    assert len(pool.sent) == 4
     assert info.value.status == 503
 
 
 def test_max_attempts_one_means_no_retry() -> None:
-    client, adapter, _ = _client([server_error()], max_attempts=1)
+    client, pool, _ = _client([server_error()], max_attempts=1)
     with pytest.raises(DailyServerError):
         client.get_room("r1")
-    assert len(adapter.sent) == 1
+    assert len(pool.sent) == 1
 
 
 def test_retry_after_is_honoured_on_429() -> None:
     limited = Answer(429, {"error": "rate-limit-error"}, {"Retry-After": "3"})
-    client, adapter, t = _client([limited, Answer(200, ROOM)])
+    client, pool, t = _client([limited, Answer(200, ROOM)])
     client.get_room("r1")
     assert t.sleeps == [3.0]
-    assert len(adapter.sent) == 2
+    assert len(pool.sent) == 2
 
 
 def test_retry_after_is_capped() -> None:
@@ -144,22 +145,26 @@ def test_exhausted_rate_limit_raises_with_retry_after() -> None:
 
 
 def test_client_errors_are_not_retried() -> None:
-    client, adapter, _ = _client([Answer(400, {"error": "invalid-request-error", "info": "no"})])
+    client, pool, _ = _client([Answer(400, {"error": "invalid-request-error", "info": "no"})])
     with pytest.raises(DailyInvalidRequestError):
         client.update_room("r1", properties={"exp": 1})
-    assert len(adapter.sent) == 1
+    assert len(pool.sent) == 1
 
 
 def test_connection_errors_are_retried() -> None:
-    client, adapter, _ = _client(
-        [requests.ConnectionError("reset by peer"), requests.ReadTimeout("slow"), Answer(200, ROOM)]
+    client, pool, _ = _client(
+        [
+            ProtocolError("Connection aborted.", ConnectionResetError("reset by peer")),
+            read_timeout("slow"),
+            Answer(200, ROOM),
+        ]
     )
     assert client.get_room("r1").id == ROOM["id"]
-    assert len(adapter.sent) == 3
+    assert len(pool.sent) == 3
 
 
 def test_transport_failure_after_retries_is_typed() -> None:
-    client, _, _ = _client([requests.ReadTimeout("slow")] * 2, max_attempts=2)
+    client, _, _ = _client([read_timeout("slow")] * 2, max_attempts=2)
     with pytest.raises(DailyTimeoutError) as info:
         client.get_room("r1")
     assert isinstance(info.value, DailyTransportError)
@@ -167,74 +172,72 @@ def test_transport_failure_after_retries_is_typed() -> None:
 
 
 def test_unnamed_create_is_not_retried_after_a_5xx_or_a_read_timeout() -> None:
-    client, adapter, _ = _client([server_error()])
+    client, pool, _ = _client([server_error()])
     with pytest.raises(DailyServerError):
         client.create_room(privacy="private")
-    assert len(adapter.sent) == 1
-    client, adapter, _ = _client([requests.ReadTimeout("maybe created")])
+    assert len(pool.sent) == 1
+    client, pool, _ = _client([read_timeout("maybe created")])
     with pytest.raises(DailyTimeoutError):
         client.create_room()
-    assert len(adapter.sent) == 1
+    assert len(pool.sent) == 1
 
 
 def test_unnamed_create_is_retried_when_daily_did_not_act() -> None:
     limited = Answer(429, {"error": "rate-limit-error"})
-    client, adapter, _ = _client(
-        [limited, requests.ConnectTimeout("never connected"), Answer(200, ROOM)]
-    )
+    client, pool, _ = _client([limited, ConnectTimeoutError("never connected"), Answer(200, ROOM)])
     assert client.create_room().name == "r1"
-    assert len(adapter.sent) == 3
+    assert len(pool.sent) == 3
 
 
 def test_named_create_and_token_mint_are_retried() -> None:
-    client, adapter, _ = _client([server_error(), Answer(200, ROOM)])
+    client, pool, _ = _client([server_error(), Answer(200, ROOM)])
     client.create_room("r1")
-    assert len(adapter.sent) == 2
-    client, adapter, _ = _client([server_error(), Answer(200, {"token": "a.b.c"})])
+    assert len(pool.sent) == 2
+    client, pool, _ = _client([server_error(), Answer(200, {"token": "a.b.c"})])
     assert client.create_meeting_token(MeetingTokenProperties(room_name="r1")) == "a.b.c"
-    assert len(adapter.sent) == 2
+    assert len(pool.sent) == 2
 
 
 def test_deadline_already_passed_sends_nothing() -> None:
-    client, adapter, t = _client([Answer(200, ROOM)])
+    client, pool, t = _client([Answer(200, ROOM)])
     with pytest.raises(DailyDeadlineExceeded):
         client.get_room("r1", deadline=t.now)
-    assert adapter.sent == []
+    assert pool.sent == []
 
 
 def test_attempt_timeouts_are_cut_to_the_deadline() -> None:
-    client, adapter, t = _client([Answer(200, ROOM), Answer(200, ROOM)], timeout=(3.05, 10.0))
+    client, pool, t = _client([Answer(200, ROOM), Answer(200, ROOM)], timeout=(3.05, 10.0))
     client.get_room("r1")
     client.get_room("r1", deadline=t.now + 1.5)
-    assert adapter.sent[0].timeout == (3.05, 10.0)
-    assert adapter.sent[1].timeout == (1.5, 1.5)
+    assert pool.sent[0].timeout == (3.05, 10.0)
+    assert pool.sent[1].timeout == (1.5, 1.5)
 
 
 def test_no_sleep_past_the_deadline() -> None:
     limited = Answer(429, {"error": "rate-limit-error"}, {"Retry-After": "5"})
-    client, adapter, t = _client([limited, Answer(200, ROOM)])
+    client, pool, t = _client([limited, Answer(200, ROOM)])
     with pytest.raises(DailyDeadlineExceeded) as info:
         client.get_room("r1", deadline=t.now + 2.0)
     assert t.sleeps == []
-    assert len(adapter.sent) == 1
+    assert len(pool.sent) == 1
     assert isinstance(info.value.last_error, DailyRateLimitError)
     assert info.value.is_transient
 
 
 def test_backoff_stops_at_the_deadline() -> None:
-    client, adapter, t = _client([server_error(advance=0.1) for _ in range(4)], backoff_factor=1.0)
+    client, pool, t = _client([server_error(advance=0.1) for _ in range(4)], backoff_factor=1.0)
     start = t.now
     with pytest.raises(DailyDeadlineExceeded) as info:
         client.get_room("r1", deadline=start + 2.5)
     # immediate retry, then a 2 s backoff that fits, then a 4 s one that would not
     assert t.sleeps == [2.0]
-    assert len(adapter.sent) == 3
+    assert len(pool.sent) == 3
     assert t.now == pytest.approx(start + 2.3)
     assert isinstance(info.value.last_error, DailyServerError)
 
 
 def test_timeout_at_the_deadline_is_deadline_exceeded() -> None:
-    client, _, t = _client([requests.ReadTimeout("slow")], timeout=(3.05, 10.0))
+    client, _, t = _client([read_timeout("slow")], timeout=(3.05, 10.0))
     with pytest.raises(DailyDeadlineExceeded) as info:
         client.get_room("r1", deadline=t.now + 0.8)
     assert isinstance(info.value.last_error, DailyTimeoutError)
@@ -242,7 +245,7 @@ def test_timeout_at_the_deadline_is_deadline_exceeded() -> None:
 
 def test_transport_messages_hide_key_and_token() -> None:
     token = "eyJhbGciOiJIUzI1NiJ9.eyJyIjoiciJ9.c2ln"
-    failure = requests.ConnectionError(f"failed: /v1/meeting-tokens/{token} with {KEY}")
+    failure = ProtocolError(f"failed: /v1/meeting-tokens/{token} with {KEY}")
     client, _, _ = _client([failure], max_attempts=1)
     with pytest.raises(DailyTransportError) as info:
         client.validate_meeting_token(token)

@@ -24,6 +24,7 @@ import requests
 from local.aws import dynamodb_client, secretsmanager_client
 from local.launcher import PROJECT_DIR, spawn_launcher
 from local.processes import free_port
+from local.stack import Options, SetupError
 from tests.plugins.local_stack import (
     RunningStack,
     launched_stack,
@@ -292,3 +293,14 @@ def test_the_warning_names_a_refused_key(daily_emulator: Any) -> None:
     assert daily_key_warning(daily_emulator.base_url, daily_emulator.api_key) is None
     refused = daily_key_warning(daily_emulator.base_url, "not-the-key")
     assert refused is not None and "refuses DAILY_API_KEY" in refused
+
+
+def test_the_emulators_rate_limits_are_dailys_unless_a_benchmark_turns_them_off(
+    tmp_path: Path,
+) -> None:
+    base = {"LOCAL_STATE_DIR": str(tmp_path)}
+    assert Options.from_env(base).emulator_rate_limits == "daily"
+    off = Options.from_env({**base, "EMULATOR_RATE_LIMITS": "off"})
+    assert off.emulator_rate_limits == "off"
+    with pytest.raises(SetupError, match="EMULATOR_RATE_LIMITS"):
+        Options.from_env({**base, "EMULATOR_RATE_LIMITS": "fast"})
