@@ -25,7 +25,11 @@ _POOL_LOCK = threading.Lock()
 
 
 def _new_pool() -> urllib3.PoolManager:
-    return urllib3.PoolManager(num_pools=4, maxsize=POOL_MAXSIZE, retries=False)
+    # The CA bundle botocore verifies AWS with (certifi's when installed, else its own): a
+    # Python without a system store (python.org's on macOS) still reaches Daily over TLS.
+    from botocore.httpsession import where  # noqa: PLC0415 - loaded by then for AWS anyway
+
+    return urllib3.PoolManager(num_pools=4, maxsize=POOL_MAXSIZE, retries=False, ca_certs=where())
 
 
 def get_pool() -> urllib3.PoolManager:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import http.server
+import ipaddress
+import ssl
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import urllib3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from chalicelib.daily import DEFAULT_BASE_URL, DailyClient, DailyError
+from chalicelib.daily import DEFAULT_BASE_URL, DailyClient, DailyError, DailyTransportError
 from chalicelib.daily import session as session_module
 from tests.daily.fakes import ROOM, Answer, FakeTime, ScriptedPool
 
@@ -160,6 +168,7 @@ def test_pool_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_pool_does_not_retry_or_redirect_by_itself_and_holds_no_key() -> None:
     pool = session_module._new_pool()
     assert pool.connection_pool_kw["retries"].total is False
+    assert Path(pool.connection_pool_kw["ca_certs"]).is_file()
     assert "Authorization" not in pool.headers
     assert "Authorization" not in session_module.REQUEST_HEADERS
 
@@ -171,3 +180,66 @@ def test_the_runtime_ships_no_requests() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_a_certificate_no_trusted_authority_signed_is_refused(tmp_path: Path) -> None:
+    """TLS is verified: a server with a self-signed certificate never sees the key."""
+    cert_file, key_file = _self_signed(tmp_path)
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}/v1"
+        client = DailyClient(KEY, url, pacing=False, max_attempts=1)
+        with pytest.raises(DailyTransportError) as info:
+            client.get_room("r1")
+        assert "SSL" in info.value.info and KEY not in info.value.info
+        assert seen == []
+    finally:
+        server.shutdown()
+        server.server_close()
