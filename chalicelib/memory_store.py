@@ -39,20 +39,18 @@ class InMemoryBookingStore:
 
     def replace(self, booking: Booking) -> Booking:
         stored, _ = stored_item(booking, booking.revision + 1)
-        with self._lock:
-            current = self._bookings.get(booking.booking_id)
-            if current is None or current.revision != booking.revision:
-                raise BookingConflict
-            self._bookings[booking.booking_id] = stored
-        return stored
+        return self._swap(booking, stored)
 
     def change(self, booking: Booking, **fields: StateValue) -> Booking:
-        stored = changed(booking, fields)
+        return self._swap(booking, changed(booking, fields))
+
+    def _swap(self, read: Booking, stored: Booking) -> Booking:
+        """Store ``stored`` only if the booking is still at the revision ``read`` was read at."""
         with self._lock:
-            current = self._bookings.get(booking.booking_id)
-            if current is None or current.revision != booking.revision:
+            current = self._bookings.get(read.booking_id)
+            if current is None or current.revision != read.revision:
                 raise BookingConflict
-            self._bookings[booking.booking_id] = stored
+            self._bookings[read.booking_id] = stored
         return stored
 
     def invite_target(self, lineage_key: str) -> str | None:
