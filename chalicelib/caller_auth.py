@@ -2,7 +2,8 @@
 
 HS256 with ``links.jwt_secret`` (every rotated value tried) or RS256/ES256 keys from
 ``links.jwks_url`` (PyJWT's ``PyJWKClient``: keys cached per container, an unknown ``kid``
-refreshes the set once). ``exp``, ``nbf``, ``iss`` and ``aud`` are required. The algorithm
+refreshes the set once). ``exp``, ``iss``, ``aud`` and ``sub`` are required (contract §2.3);
+``nbf`` is checked when present, since many IdPs leave it out. The algorithm
 is pinned by the key's type, so an HS256 token can never be checked with a public key and
 ``none`` is never accepted. Answers never say which check failed.
 """
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 LEEWAY_SECONDS = 30
 _ASYMMETRIC = ("RS256", "ES256")
-_REQUIRED_CLAIMS = ["exp", "nbf", "iss", "aud", "sub"]
+_REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 # Keys are re-fetched at most this often; an unknown kid refreshes once (PyJWT's cooldown).
 JWKS_LIFESPAN_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 3
@@ -141,6 +142,6 @@ def _decode(
     except jwt.PyJWTError:
         return None
     # PyJWT checks exp/nbf against the wall clock; the service's clock must agree too.
-    if claims["exp"] + LEEWAY_SECONDS < now or claims["nbf"] - LEEWAY_SECONDS > now:
+    if claims["exp"] + LEEWAY_SECONDS < now or claims.get("nbf", now) - LEEWAY_SECONDS > now:
         return None
     return claims

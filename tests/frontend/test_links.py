@@ -215,3 +215,11 @@ def test_no_cors_on_hook_routes(harness: Harness) -> None:
         body=json.dumps(zap("cors-hook")),
     )
     assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_a_token_without_nbf_verifies_as_the_contract_lists_only_exp_iss_aud(
+    harness: Harness,
+) -> None:
+    made = booking(harness)
+    answer = ask(harness, hs256(nbf=None, iat=None), booking_id=made["booking_id"], role="guest")
+    assert answer.status_code == 200, answer.body
