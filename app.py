@@ -63,13 +63,13 @@ def openapi() -> dict[str, Any]:
 @answers_errors
 def receive_hook(source: str) -> dict[str, Any]:
     request = _request()
-    media = require_content_type(request, HOOK_CONTENT_TYPES, default="application/json")
+    content_type = require_content_type(request, HOOK_CONTENT_TYPES, default="application/json")
     return intake.receive_webhook(
         runtime.current(),
         source,
         request.headers,
         raw_body(request),
-        media,
+        content_type,
         public_url=public_base_url(request),
         deadline=request_deadline(app.lambda_context),
     )

@@ -10,7 +10,7 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import RoomlinksError, UnsupportedMediaTypeError
+from chalicelib.errors import PayloadTooLargeError, RoomlinksError, UnsupportedMediaTypeError
 from chalicelib.observability import emit_metrics, request_scope
 
 log = logging.getLogger("roomlinks")
@@ -67,9 +67,16 @@ def public_base_url(request: Request) -> str:
     return f"{scheme}://{host}"
 
 
+MAX_BODY_BYTES = 256 * 1024
+
+
 def raw_body(request: Request) -> bytes:
+    """The request's body; over 256 KiB is a 413 on every route (contract §2)."""
     body = request.raw_body or b""
-    return body.encode() if isinstance(body, str) else body
+    data = body.encode() if isinstance(body, str) else body
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError("the body is over 256 KiB", code="body-too-large")
+    return data
 
 
 def request_deadline(lambda_context: Any) -> float:
@@ -85,19 +92,21 @@ JSON_TYPES = ("application/json",)
 
 
 def require_content_type(request: Request, accepted: tuple[str, ...], *, default: str) -> str:
-    """The request's media type if the route reads it; else 415 in the contract's shape.
+    """The request's Content-Type, parameters kept (e.g. iCalendar's ``charset``), if the route
+    reads its media type; else 415 in the contract's shape.
 
     Routes accept any type at Chalice's level (``content_types=["*/*"]``), so that this check,
     not Chalice's own, answers.
     """
     raw = request.headers.get("content-type")
-    media = (raw if raw is not None else default).split(";", 1)[0].strip().lower()
+    content_type = raw if raw is not None else default
+    media = content_type.split(";", 1)[0].strip().lower()
     if media not in accepted:
         shown = media[:60] or "(empty)"
         raise UnsupportedMediaTypeError(
             f"content type {shown} is not read here; send one of: {', '.join(accepted)}"
         )
-    return media
+    return content_type
 
 
 def tagged_with_request_id(request: Request, get_response: Any) -> Response:
