@@ -13,7 +13,9 @@ from chalicelib.caller_auth import authenticate
 from chalicelib.errors import MethodNotAllowedError
 from chalicelib.observability import configure_logging, request_scope
 from chalicelib.web import (
+    API_GATEWAY_METHODS,
     JSON_TYPES,
+    WRONG_METHOD_VIEW,
     answers_errors,
     cors_headers,
     public_base_url,
@@ -164,8 +166,6 @@ def reconcile_job(event: Any) -> dict[str, Any]:
 # API Gateway answers a method that a path lacks as if the path did not exist. Every other one
 # of its seven methods goes to one view instead, so a wrong method is a 405 in the contract's
 # shape with `Allow`, deployed as under `make run` (and Chalice's own 405 never answers).
-API_GATEWAY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-WRONG_METHOD_VIEW = "wrong_method"
 
 
 def _refuse_other_methods() -> None:

@@ -11,6 +11,16 @@ from chalicelib.daily import Privacy
 from chalicelib.errors import UpstreamUnavailableError
 
 DEFAULT_DAILY_API_URL = "https://api.daily.co/v1"
+# What an operator tunes per deployment (contract §3); `make run` lets the shell's values win
+# over .chalice/config.json's defaults and hands them on to `make reconcile`.
+OPERATOR_SETTINGS = (
+    "EARLY_JOIN_MINUTES",
+    "GRACE_MINUTES",
+    "ROOM_PRIVACY",
+    "ROOM_LEAD_MINUTES",
+    "ROOM_MODE",
+    "LOG_LEVEL",
+)
 
 
 @dataclass(frozen=True)

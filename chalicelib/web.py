@@ -89,6 +89,9 @@ def request_deadline(lambda_context: Any) -> float:
 
 
 JSON_TYPES = ("application/json",)
+# The methods API Gateway routes; app.py sends those a path does not serve to one view (405).
+API_GATEWAY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+WRONG_METHOD_VIEW = "wrong_method"
 
 
 def require_content_type(request: Request, accepted: tuple[str, ...], *, default: str) -> str:

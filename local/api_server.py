@@ -31,7 +31,8 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from app import API_GATEWAY_METHODS, WRONG_METHOD_VIEW
+from chalicelib.config import OPERATOR_SETTINGS
+from chalicelib.web import API_GATEWAY_METHODS, WRONG_METHOD_VIEW
 from local.launcher import PROJECT_DIR
 
 NOT_FOUND = json.dumps({"error": "not-found", "info": "no such route"}).encode()
@@ -111,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="local")
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-    # As `chalice local`: the stage's environment variables are applied to this process.
+    # As `chalice local`: the stage's environment variables are applied to this process,
+    # except that an operator setting the shell gives (contract §3) wins over config.json's.
     factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=args.stage)
+    shell = {k: os.environ[k] for k in OPERATOR_SETTINGS if k in os.environ}
+    app = factory.load_chalice_app({**config.environment_variables, **shell})
     server = LocalDevServer(
-        config.chalice_app,
+        app,
         config,
         args.host,
         args.port,

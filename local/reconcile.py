@@ -21,8 +21,11 @@ from local.demo import state_dir
 PASS_SECONDS = 240.0
 
 
-def _environment(facts: dict[str, Any]) -> dict[str, str]:
+def stack_environment(facts: dict[str, Any]) -> dict[str, str]:
+    # The operator settings `make run` was started with (ROOM_MODE, ROOM_LEAD_MINUTES, …), so a
+    # pass from another shell decides as the stack's API does.
     return {
+        **facts.get("settings", {}),
         "AWS_ENDPOINT_URL_DYNAMODB": facts["dynamodb_url"],
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": facts["secretsmanager_url"],
         "AWS_ACCESS_KEY_ID": "local",
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             f"no running stack: {stack_file} is missing; start one with `make run`", file=sys.stderr
         )
         return 2
-    os.environ.update(_environment(facts))
+    os.environ.update(stack_environment(facts))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from chalicelib import reconcile, runtime
 

@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -29,6 +29,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.config import OPERATOR_SETTINGS
 from local import aws
 from local.daily_emulator.ratelimit import parse_mode
 from local.demo import PROJECT_DIR, dev_links_jwt, state_dir, summary
@@ -85,6 +86,8 @@ class Options:
     reconcile_every: float = 60.0
     # The emulator's rate limits: Daily's own unless a benchmark asks to measure code alone.
     emulator_rate_limits: str = "daily"
+    # The shell's operator settings (contract §3), for the API and for `make reconcile`.
+    app_settings: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Options:
@@ -111,6 +114,7 @@ class Options:
             secret_file=Path(secret_file).resolve() if secret_file else None,
             reconcile_every=max(reconcile_every, 0.0),
             emulator_rate_limits=rate_limits,
+            app_settings={k: environ[k] for k in OPERATOR_SETTINGS if k in environ},
         )
 
 
@@ -428,6 +432,7 @@ class Stack:
             "table": plan.names.bookings_table,
             "secret_id": plan.names.secret_id,
             "stage": STAGE,
+            "settings": dict(self.options.app_settings),
             "state_dir": str(self.options.state_dir),
             "ports": backing.ports,
             "started_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -100,8 +100,19 @@ def test_refused_and_ignored_deliveries_over_http(
 @pytest.fixture(scope="module")
 def per_host_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     state = tmp_path_factory.mktemp("per-host-stack") / "state"
-    with launched_stack(state, {"ROOM_MODE": "per_host", "RECONCILE_EVERY": "0"}) as stack:
+    settings = {"ROOM_MODE": "per_host", "EARLY_JOIN_MINUTES": "5", "RECONCILE_EVERY": "0"}
+    with launched_stack(state, settings) as stack:
         yield stack
+
+
+def test_the_shells_operator_settings_win_over_config_json(per_host_stack: RunningStack) -> None:
+    # .chalice/config.json sets EARLY_JOIN_MINUTES=10; the shell's 5 is what `make run` serves,
+    # and stack.json hands the settings on to `make reconcile`.
+    body = Api(per_host_stack).zapier(zap(unique("early"))).json()
+    starts = datetime.fromisoformat(body["starts_at"].replace("Z", "+00:00"))
+    opens = datetime.fromisoformat(body["opens_at"].replace("Z", "+00:00"))
+    assert starts - opens == timedelta(minutes=5)
+    assert per_host_stack.info["settings"] == {"ROOM_MODE": "per_host", "EARLY_JOIN_MINUTES": "5"}
 
 
 def test_per_host_rooms_over_http(per_host_stack: RunningStack) -> None:

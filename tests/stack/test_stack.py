@@ -24,6 +24,7 @@ import requests
 from local.aws import dynamodb_client, secretsmanager_client
 from local.launcher import PROJECT_DIR, spawn_launcher
 from local.processes import free_port
+from local.reconcile import stack_environment
 from local.stack import Options, SetupError
 from tests.plugins.local_stack import (
     RunningStack,
@@ -304,3 +305,17 @@ def test_the_emulators_rate_limits_are_dailys_unless_a_benchmark_turns_them_off(
     assert off.emulator_rate_limits == "off"
     with pytest.raises(SetupError, match="EMULATOR_RATE_LIMITS"):
         Options.from_env({**base, "EMULATOR_RATE_LIMITS": "fast"})
+
+
+def test_make_reconcile_decides_with_the_settings_make_run_was_started_with() -> None:
+    facts = {
+        "dynamodb_url": "http://127.0.0.1:1",
+        "secretsmanager_url": "http://127.0.0.1:2",
+        "secret_id": "roomlinks/local",
+        "table": "roomlinks-local-bookings",
+        "daily_api_url": "http://127.0.0.1:3/v1",
+        "settings": {"ROOM_MODE": "per_host", "ROOM_LEAD_MINUTES": "0"},
+    }
+    env = stack_environment(facts)
+    assert (env["ROOM_MODE"], env["ROOM_LEAD_MINUTES"]) == ("per_host", "0")
+    assert env["BOOKINGS_TABLE"] == "roomlinks-local-bookings"

@@ -25,10 +25,11 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 import app as app_module
-from app import API_GATEWAY_METHODS, WRONG_METHOD_VIEW, app
+from app import app
 from chalicelib import errors, openapi, rooms, sources
 from chalicelib.adhoc import RoomRequest
 from chalicelib.links import LinkRequest
+from chalicelib.web import API_GATEWAY_METHODS, WRONG_METHOD_VIEW
 from tests.frontend.jwts import bearer, hs256
 from tests.plugins.service_harness import Harness, zap
 
