@@ -117,7 +117,8 @@ class Booking(BaseModel):
             ends_at=datetime.fromisoformat(self.ends_at),
             nbf=self.nbf,
             exp=self.exp,
-            privacy=self.privacy,
+            # An organizer's one room is private (contract §2.2), whatever a booking asked.
+            privacy="private" if self.host_room else self.privacy,
             shared=self.host_room,
         )
 

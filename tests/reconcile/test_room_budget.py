@@ -76,6 +76,13 @@ def test_per_host_bookings_share_one_room_with_tokens_as_the_hard_stop(harness: 
     assert replay["guest_join_url"] == second["guest_join_url"]
 
 
+def test_a_hosts_room_is_private_whatever_a_booking_asks(harness: Harness) -> None:
+    # Contract §2.2: one private room per organizer; a booking's public override is its own.
+    configure(harness, room_mode="per_host", room_privacy="public")
+    first = harness.post("zapier", zap("host-pub", privacy="public", **_at(hours=2))).json_body
+    assert live_rooms(harness)[first["room_name"]]["privacy"] == "private"
+
+
 def test_per_host_room_is_removed_only_when_the_host_is_idle(harness: Harness) -> None:
     configure(harness, room_mode="per_host", room_lead_minutes=60)
     made = harness.post("zapier", zap("host-idle", **_at(hours=0.5))).json_body
