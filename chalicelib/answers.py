@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.booking import Booking, Outcome, iso_utc
 from chalicelib.daily import Domain
-from chalicelib.join_tokens import JoinTokens
+from chalicelib.join_tokens import JoinTokens, daily_room_url
 from chalicelib.room_rules import (
     GUEST,
     Participant,
@@ -44,7 +44,8 @@ def booking_answer(
         "outcome": outcome.value,
         "status": booking.status,
         "room_name": booking.room_name,
-        "room_url": tokens.room_url if tokens else None,
+        # Whenever Daily's domain is known, cancelled too (contract §2.2).
+        "room_url": daily_room_url(domain, booking.room_name) if domain else None,
         "starts_at": booking.starts_at,
         "ends_at": booking.ends_at,
         "opens_at": iso_utc(booking.nbf),

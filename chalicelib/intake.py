@@ -54,7 +54,7 @@ def answer(
         outcome,
         signing_key=secret.signing_key,
         api_key=secret.daily_api_key,
-        # A cancelled booking shows no links, so it needs no domain (and no Daily call).
-        domain=None if booking.cancelled else rt.rooms.domain(deadline),
+        # A cancelled booking shows no join links: its room_url needs no Daily call.
+        domain=rt.rooms.known_domain() if booking.cancelled else rt.rooms.domain(deadline),
         public_url=rt.settings.public_url or public_url,
     )

@@ -117,26 +117,34 @@ class DailyRooms:
         signing_key = self._secrets.get().signing_key
         return hmac.new(signing_key.encode(), api_key.encode(), hashlib.sha256).hexdigest()[:24]
 
-    def domain(self, deadline: float | None) -> Domain | None:
-        """The Daily key's domain: process cache, then the table, then Daily (once per key)."""
+    def known_domain(self) -> Domain | None:
+        """The Daily key's domain if already known (process cache, then the table); no Daily
+        call."""
         api_key = self._secrets.get().daily_api_key
         client = self._client(api_key)
         cached = client.cached_domain()
         if cached is not None:
             return cached
-        fingerprint = self._fingerprint(api_key)
         try:
-            stored = self._store.daily_domain(fingerprint)
+            stored = self._store.daily_domain(self._fingerprint(api_key))
         except UpstreamUnavailableError:
             stored = None
         if stored is not None:
             client.remember_domain(stored)
-            return stored
+        return stored
+
+    def domain(self, deadline: float | None) -> Domain | None:
+        """The Daily key's domain: known already, else asked of Daily (once per key)."""
+        known = self.known_domain()
+        if known is not None:
+            return known
         try:
             domain = self._call(lambda c: c.get_domain(deadline=deadline))
         except DailyError as exc:
             log.warning("daily domain lookup failed: %s", exc.error)
             return None
+        # The key that answered: a 401 on the way may have refreshed a rotated one.
+        fingerprint = self._fingerprint(self._secrets.get().daily_api_key)
         try:
             self._store.remember_daily_domain(fingerprint, domain)
         except UpstreamUnavailableError:

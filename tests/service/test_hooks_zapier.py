@@ -153,6 +153,8 @@ def test_cancel_deletes_the_room_and_nulls_the_links(harness: Harness) -> None:
     assert (body["outcome"], body["status"]) == ("cancelled", "cancelled")
     assert body["host_join_url"] is None and body["guest_join_url"] is None
     assert all(a["join_url"] is None for a in body["attendees"])
+    # room_url stays whenever Daily's domain is known (contract §2.2); only join URLs go.
+    assert body["room_url"] == created["room_url"]
     assert harness.emulator.counters().get("DELETE /rooms/:name") == 1
     assert created["room_name"] not in {r["name"] for r in harness.emulator.rooms_snapshot()}
     # A late create with an older or equal version cannot resurrect it.
