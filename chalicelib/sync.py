@@ -102,7 +102,13 @@ class BookingSync:
                 booking.booking_id,
                 keep_until=booking.expires_at,
             )
-        if booking.host_room and not booking.cancelled and booking.exp is not None:
+        if (
+            decision.write is not None
+            and booking.host_room
+            and not booking.cancelled
+            and booking.exp is not None
+        ):
+            # Only for a write: a replay or a stale version would spend a write on nothing.
             self._store.extend_host_room(booking.room_name, booking.exp)
         if decision.write == "insert":
             return self._store.insert(booking)

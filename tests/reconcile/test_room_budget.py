@@ -12,7 +12,7 @@ import pytest
 from chalicelib import reconcile
 from chalicelib.daily import decode_meeting_token
 from chalicelib.room_work import RETRY_MAX_SECONDS
-from tests.plugins.service_harness import Harness, zap
+from tests.plugins.service_harness import ANCHOR, Harness, zap
 
 
 def configure(harness: Harness, **changes: Any) -> None:
@@ -76,6 +76,22 @@ def test_per_host_bookings_share_one_room_with_tokens_as_the_hard_stop(harness: 
     assert replay["guest_join_url"] == second["guest_join_url"]
 
 
+def test_a_per_host_replay_writes_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(harness, room_mode="per_host")
+    harness.post("zapier", zap("host-replay", **_at(hours=2)))
+    extended: list[str] = []
+    store = harness.runtime.store
+    real = store.extend_host_room
+    monkeypatch.setattr(
+        store, "extend_host_room", lambda name, until: extended.append(name) or real(name, until)
+    )
+    replay = harness.post("zapier", zap("host-replay", **_at(hours=2))).json_body
+    assert replay["outcome"] == "unchanged"
+    assert extended == []
+
+
 def test_a_hosts_room_is_private_whatever_a_booking_asks(harness: Harness) -> None:
     # Contract §2.2: one private room per organizer; a booking's public override is its own.
     configure(harness, room_mode="per_host", room_privacy="public")
@@ -112,7 +128,8 @@ def test_the_room_limit_makes_bookings_pending_and_reconcile_retries(harness: Ha
 
 
 def _at(*, hours: float, minutes: int = 30) -> dict[str, str]:
-    start = int(time.time() // 60 * 60 + hours * 3600)
+    # The harness's one anchor: a replay built a moment later carries the same times.
+    start = int(ANCHOR.timestamp() + hours * 3600)
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     return {
         "start": time.strftime(fmt, time.gmtime(start)),
