@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
-from chalicelib.daily import Privacy
+from chalicelib.daily import DEFAULT_BASE_URL, Privacy
 from chalicelib.errors import UpstreamUnavailableError
+from chalicelib.room_work import RoomMode
 
-DEFAULT_DAILY_API_URL = "https://api.daily.co/v1"
 # What an operator tunes per deployment (contract §3); `make run` lets the shell's values win
 # over .chalice/config.json's defaults and hands them on to `make reconcile`.
 OPERATOR_SETTINGS = (
@@ -37,7 +36,7 @@ class Settings:
     # 0 creates it when the booking arrives.
     room_lead_minutes: int = 1440
     # per_booking (a room per booking) or per_host (an organizer's one shared room).
-    room_mode: Literal["per_booking", "per_host"] = "per_booking"
+    room_mode: RoomMode = "per_booking"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -62,7 +61,7 @@ def settings() -> Settings:
     return Settings(
         secret_id=secret_id,
         bookings_table=table,
-        daily_api_url=os.environ.get("DAILY_API_URL", "").strip() or DEFAULT_DAILY_API_URL,
+        daily_api_url=os.environ.get("DAILY_API_URL", "").strip() or DEFAULT_BASE_URL,
         early_join_minutes=_int_env("EARLY_JOIN_MINUTES", 10),
         grace_minutes=_int_env("GRACE_MINUTES", 15),
         room_privacy="public" if privacy == "public" else "private",

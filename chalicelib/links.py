@@ -17,10 +17,10 @@ from chalicelib.errors import (
     ForbiddenError,
     GoneError,
     InvalidRequestError,
-    JsonParsingError,
     NotFoundError,
     UpstreamUnavailableError,
 )
+from chalicelib.events.payload import describe_validation, load_json_object
 from chalicelib.join_tokens import JoinTokens
 from chalicelib.room_rules import (
     GUEST,
@@ -43,22 +43,10 @@ class LinkRequest(BaseModel):
 
 def parse_body(model: type[BaseModel], body: bytes) -> Any:
     """A JSON request body validated by ``model``: 400s in the contract's shape."""
-    import json  # noqa: PLC0415
-
     try:
-        raw = json.loads(body or b"{}")
-    except (ValueError, RecursionError):
-        raise JsonParsingError("the body is not valid JSON") from None
-    if not isinstance(raw, dict):
-        raise InvalidRequestError("the body must be a JSON object", code="not-an-object")
-    try:
-        return model.model_validate(raw)
+        return model.model_validate(load_json_object(body or b"{}"))
     except ValidationError as exc:
-        first = exc.errors(include_input=False)[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-        raise InvalidRequestError(
-            f"invalid {where}: {first.get('msg', 'invalid value')}"[:300], code="invalid-field"
-        ) from None
+        raise InvalidRequestError(describe_validation(exc), code="invalid-field") from None
 
 
 def live_booking(rt: Runtime, booking_id: str, now: int) -> Booking:

@@ -90,8 +90,9 @@ class DailyRooms:
                 client = self._clients[api_key] = self._client_factory(api_key, self._base_url)
             return client
 
-    def _call(self, operation: Callable[[DailyClient], T]) -> T:
-        """Run ``operation``; after a 401, re-read the secret once and retry with a new key."""
+    def with_client(self, operation: Callable[[DailyClient], T]) -> T:
+        """Run ``operation`` with the current key; after a 401, re-read the secret once and
+        retry with a new key. DailyError propagates."""
         api_key = self._secrets.get().daily_api_key
         try:
             return operation(self._client(api_key))
@@ -139,7 +140,7 @@ class DailyRooms:
         if known is not None:
             return known
         try:
-            domain = self._call(lambda c: c.get_domain(deadline=deadline))
+            domain = self.with_client(lambda c: c.get_domain(deadline=deadline))
         except DailyError as exc:
             log.warning("daily domain lookup failed: %s", exc.error)
             return None
@@ -150,11 +151,6 @@ class DailyRooms:
         except UpstreamUnavailableError:
             log.warning("could not store the Daily domain; it is looked up again next time")
         return domain
-
-    def with_client(self, operation: Callable[[DailyClient], T]) -> T:
-        """Run ``operation`` with the current key (refreshed once after a 401); DailyError
-        propagates."""
-        return self._call(operation)
 
     def ensure(self, name: str, window: RoomWindow, deadline: float | None) -> None:
         """The room exists with exactly this window afterwards (created or corrected)."""
@@ -213,7 +209,7 @@ class DailyRooms:
 
     def _attempt(self, what: str, operation: Callable[[DailyClient], object]) -> None:
         try:
-            self._call(operation)
+            self.with_client(operation)
         except DailyError as exc:
             reason = failure_reason(exc)
             emit_metrics({"DailyErrors": 1})

@@ -7,17 +7,14 @@ start loads only the one it needs.
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ValidationError
-
 from chalicelib.errors import InvalidRequestError
+from chalicelib.events.lazy_import import import_once
 from chalicelib.events.model import CalendarEvent, check_schedule
+from chalicelib.events.payload import Parser
 from chalicelib.webhook_auth import (
     Verifier,
     verify_bearer,
@@ -26,7 +23,6 @@ from chalicelib.webhook_auth import (
     verify_standard_webhooks,
 )
 
-Parser = Callable[[bytes, str | None], CalendarEvent]
 SecretKind = Literal["bearer token", "HMAC secret", "signing key", "whsec"]
 
 
@@ -56,7 +52,6 @@ SOURCES: dict[str, Source] = {
     )
 }
 
-_import_lock = threading.Lock()
 _parsers: dict[str, Parser] = {}
 
 
@@ -70,10 +65,7 @@ def source_named(name: str) -> Source:
 def parser_for(source: Source) -> Parser:
     parser = _parsers.get(source.name)
     if parser is None:
-        with _import_lock:
-            parser = _parsers.get(source.name)
-            if parser is None:
-                parser = _parsers[source.name] = importlib.import_module(source.parser_module).parse
+        parser = _parsers[source.name] = import_once(source.parser_module).parse
     return parser
 
 
@@ -82,17 +74,9 @@ def parse_event(source: str, body: bytes, content_type: str | None, now: datetim
     400s; ``IgnoredDelivery`` for an authenticated delivery with nothing to act on)."""
     from chalicelib.events.recurrence import resolve  # noqa: PLC0415 - dateutil only when used
 
-    try:
-        event = parser_for(source_named(source))(body, content_type)
-    except ValidationError as exc:
-        raise InvalidRequestError(_describe(exc), code="invalid-field") from None
+    # Each parser is wrapped by ``refusing_bad_input``: what it cannot foresee is a 400 already.
+    event = parser_for(source_named(source))(body, content_type)
     # A series is judged by its next occurrence not yet over, not by its first one.
     event = resolve(event, now)
     check_schedule(event, now)
     return event
-
-
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-    return f"invalid {where}: {first.get('msg', 'invalid value')}"[:300]

@@ -12,7 +12,8 @@ import importlib
 import threading
 from types import ModuleType
 
-_IMPORT_LOCK = threading.Lock()
+# Re-entrant: a module imported this way may itself import another this way.
+_IMPORT_LOCK = threading.RLock()
 
 
 def import_once(module_name: str) -> ModuleType:
