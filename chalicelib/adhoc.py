@@ -9,8 +9,6 @@ replay without ``starts_at`` describes the very same meeting.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets as random
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from chalicelib.errors import ConflictError, ForbiddenError, InvalidRequestError
 from chalicelib.events.model import CalendarEvent, EventAction, EventOverrides, Person
 from chalicelib.intake import answer
 from chalicelib.links import ADMIN_SCOPE, parse_body
+from chalicelib.room_rules import keyed_mac
 from chalicelib.runtime import Runtime
 from chalicelib.store import IDEMPOTENCY_SECONDS, IdempotencyRecord
 from chalicelib.sync import BookingSync
@@ -137,5 +136,4 @@ def body_fingerprint(request: RoomRequest) -> str:
 
 
 def _mac(signing_key: str, value: str) -> str:
-    digest = hmac.new(signing_key.encode(), f"idempotency\x1f{value}".encode(), hashlib.sha256)
-    return digest.hexdigest()
+    return keyed_mac(signing_key, "idempotency", value).hex()

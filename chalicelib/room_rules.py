@@ -27,24 +27,25 @@ _ROOM_NAME = re.compile(r"^rl-([0-9a-f]{16})([0-9a-f]{16})$")
 LINEAGE_KEY_LENGTH = 20  # characters of an invite ref naming the meeting; the rest names the person
 
 
-def _mac(signing_key: str, purpose: str, value: str) -> bytes:
+def keyed_mac(signing_key: str, purpose: str, value: str) -> bytes:
+    """HMAC-SHA256 of ``value`` under the service's signing key, separated by ``purpose``."""
     return hmac.new(signing_key.encode(), f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
 
 
 def _tagged_room_name(signing_key: str, room_id: str) -> str:
     """``rl-<id><tag>``: the tag is a MAC of the id, so the name alone proves it is ours."""
-    return ROOM_NAME_PREFIX + room_id + _mac(signing_key, "room-tag", room_id)[:8].hex()
+    return ROOM_NAME_PREFIX + room_id + keyed_mac(signing_key, "room-tag", room_id)[:8].hex()
 
 
 def room_name(signing_key: str, lineage: str) -> str:
     """A meeting lineage's room: deterministic, unguessable, provably ours (35 chars)."""
-    return _tagged_room_name(signing_key, _mac(signing_key, "room", lineage)[:8].hex())
+    return _tagged_room_name(signing_key, keyed_mac(signing_key, "room", lineage)[:8].hex())
 
 
 def host_room_name(signing_key: str, organizer_email: str) -> str:
     """An organizer's one shared room (``ROOM_MODE=per_host``); addresses compare caselessly."""
     return _tagged_room_name(
-        signing_key, _mac(signing_key, "host-room", organizer_email.casefold())[:8].hex()
+        signing_key, keyed_mac(signing_key, "host-room", organizer_email.casefold())[:8].hex()
     )
 
 
@@ -58,7 +59,7 @@ def is_our_room(signing_key: str, name: str) -> bool:
 
 def user_id(signing_key: str, email: str) -> str:
     """Opaque per-person id for the token's ``ud`` claim (≤ 36 chars, never the raw email)."""
-    return _mac(signing_key, "user", email.casefold())[:16].hex()
+    return keyed_mac(signing_key, "user", email.casefold())[:16].hex()
 
 
 def _b64(raw: bytes) -> str:
@@ -67,11 +68,11 @@ def _b64(raw: bytes) -> str:
 
 def lineage_key(signing_key: str, lineage: str) -> str:
     """Opaque name of a meeting lineage (it survives reschedules), for invite lookups."""
-    return _b64(_mac(signing_key, "lineage", lineage)[:15])
+    return _b64(keyed_mac(signing_key, "lineage", lineage)[:15])
 
 
 def participant_tag(signing_key: str, lineage: str, participant: str) -> str:
-    return _b64(_mac(signing_key, "invite", f"{lineage}\x1f{participant}")[:12])
+    return _b64(keyed_mac(signing_key, "invite", f"{lineage}\x1f{participant}")[:12])
 
 
 def invite_ref(signing_key: str, lineage: str, participant: str) -> str:

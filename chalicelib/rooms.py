@@ -8,8 +8,6 @@ and Daily's failures turned into ``RoomWorkFailed`` with a reason a user can act
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import threading
 from collections.abc import Callable
@@ -28,6 +26,7 @@ from chalicelib.daily import (
 )
 from chalicelib.errors import UpstreamUnavailableError
 from chalicelib.observability import emit_metrics
+from chalicelib.room_rules import keyed_mac
 from chalicelib.secrets import SecretCache
 from chalicelib.store import BookingStore
 
@@ -116,7 +115,7 @@ class DailyRooms:
 
     def _fingerprint(self, api_key: str) -> str:
         signing_key = self._secrets.get().signing_key
-        return hmac.new(signing_key.encode(), api_key.encode(), hashlib.sha256).hexdigest()[:24]
+        return keyed_mac(signing_key, "daily-key", api_key).hex()[:24]
 
     def known_domain(self) -> Domain | None:
         """The Daily key's domain if already known (process cache, then the table); no Daily
