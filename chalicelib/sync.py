@@ -29,7 +29,7 @@ from chalicelib.room_work import (
 )
 from chalicelib.rooms import DailyRooms, RoomWorkFailed
 from chalicelib.series import advance_series, skip_occurrence
-from chalicelib.store import BookingConflict, BookingStore
+from chalicelib.store import BookingConflict, BookingStore, StateValue
 
 log = logging.getLogger(__name__)
 
@@ -149,21 +149,16 @@ class BookingSync:
                 return self._mark_pending(target, failed)
             emit_metrics({_ROOM_METRICS[action]: 1})
             applied = target
-            done = target.model_copy(
-                update={
-                    "room_present": action == "ensure",
-                    "room_synced": True,
-                    "pending_reason": None,
-                }
-            )
+            in_step: dict[str, StateValue] = {
+                "room_present": action == "ensure",
+                "room_synced": True,
+                "pending_reason": None,
+                "attempts": 0,
+            }
+            done = target.model_copy(update=in_step)
             try:
                 return self._store.change(
-                    target,
-                    room_present=done.room_present,
-                    room_synced=True,
-                    pending_reason=None,
-                    attempts=0,
-                    reconcile_at=reconcile_at(done, self._rules),
+                    target, **in_step, reconcile_at=reconcile_at(done, self._rules)
                 )
             except BookingConflict:
                 latest = self._store.get(target.booking_id)
@@ -197,13 +192,16 @@ class BookingSync:
         if the booking is then cancelled, reconcile's orphan sweep removes that room.
         """
         attempts = booking.attempts + 1
-        pending = booking.model_copy(update={"pending_reason": failed.reason, "room_synced": False})
+        left_over: dict[str, StateValue] = {
+            "pending_reason": failed.reason,
+            "room_synced": False,
+            "attempts": attempts,
+        }
+        pending = booking.model_copy(update=left_over)
         try:
             return self._store.change(
                 booking,
-                pending_reason=failed.reason,
-                room_synced=False,
-                attempts=attempts,
+                **left_over,
                 reconcile_at=retry_at(pending, self._rules, self._now, attempts),
             )
         except BookingConflict:
