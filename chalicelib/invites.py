@@ -45,15 +45,19 @@ def open_invite(rt: Runtime, ref: str, deadline: float | None) -> InviteAnswer:
     participant = _participant(booking, ref[LINEAGE_KEY_LENGTH:], secret.signing_key)
     now = int(rt.clock())
     rules = rt.rules(secret)
-    if booking.recurrence is not None and booking.exp is not None and now >= booking.exp:
+    sync = BookingSync(rt.store, rt.rooms, rules, now, deadline)
+    synced = booking.recurrence is not None and booking.exp is not None and now >= booking.exp
+    if synced:
         # A series' occurrence is over: the link serves its next one (the job may lag).
-        booking = BookingSync(rt.store, rt.rooms, rules, now, deadline).sync_booking(booking)
+        booking = sync.sync_booking(booking)
     if booking.cancelled or booking.exp is None or booking.nbf is None or now >= booking.exp:
         return InviteAnswer("over", booking)
     if now < booking.nbf:
         return InviteAnswer("not_yet", booking)
     if room_action(booking, now, rules) is not None:
-        booking = BookingSync(rt.store, rt.rooms, rules, now, deadline).sync_booking(booking)
+        # At most one round of Daily work per click: a failed one is not tried twice.
+        if not synced:
+            booking = sync.sync_booking(booking)
         if room_action(booking, now, rules) is not None:
             return InviteAnswer("not_ready", booking)
     domain = rt.rooms.domain(deadline)
