@@ -58,6 +58,16 @@ def room_action(booking: Booking, now: float, rules: Rules) -> RoomAction | None
     return "ensure" if due else None
 
 
+def action_after_own_call(booking: Booking, now: float) -> RoomAction | None:
+    """What Daily must do to match ``booking`` after our own call touched its room: its
+    stored sync state no longer tells, so only what it wants counts."""
+    if booking.cancelled:
+        return None if booking.host_room else "delete"
+    if booking.exp is None or now >= booking.exp:
+        return None
+    return "ensure"
+
+
 def daily_state(booking: Booking) -> tuple[object, ...]:
     """What Daily holds for a booking in this state: two states with equal values need the
     same room (or the same absence of one)."""

@@ -19,8 +19,8 @@ from chalicelib.events.model import CalendarEvent
 from chalicelib.observability import about_booking, emit_metrics
 from chalicelib.room_rules import lineage_key
 from chalicelib.room_work import (
-    RoomAction,
     Rules,
+    action_after_own_call,
     daily_state,
     in_flight,
     reconcile_at,
@@ -139,7 +139,7 @@ class BookingSync:
             if applied is not None and daily_state(target) != daily_state(applied):
                 # Our own call may have undone what another writer brought in step for a
                 # different state: whatever the stored state says of its sync, apply it again.
-                action = _reapply(target, self._now)
+                action = action_after_own_call(target, self._now)
             if action is None:
                 return self._cleared(target)
             try:
@@ -207,12 +207,3 @@ class BookingSync:
         except BookingConflict:
             # Someone else wrote meanwhile and syncs their own state.
             return self._store.get(booking.booking_id) or booking
-
-
-def _reapply(booking: Booking, now: int) -> RoomAction | None:
-    """What Daily must do to match ``booking`` after our own call touched its room."""
-    if booking.cancelled:
-        return None if booking.host_room else "delete"
-    if booking.exp is None or now >= booking.exp:
-        return None
-    return "ensure"

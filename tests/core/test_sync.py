@@ -17,7 +17,7 @@ from chalicelib.booking import Booking, Outcome
 from chalicelib.errors import PayloadTooLargeError
 from chalicelib.events.model import CalendarEvent, Person
 from chalicelib.memory_store import InMemoryBookingStore
-from chalicelib.room_work import RETRY_FIRST_SECONDS, Rules, room_action
+from chalicelib.room_work import RETRY_FIRST_SECONDS, Rules, action_after_own_call, room_action
 from chalicelib.rooms import PendingReason
 from chalicelib.sync import BookingSync
 from tests.core.builders import (
@@ -33,6 +33,7 @@ from tests.core.builders import (
     event,
     exp_of,
     nbf_of,
+    stored,
 )
 
 X, P = "zapier:X", "zapier:P"
@@ -362,3 +363,20 @@ def test_daily_ends_where_the_table_is_whatever_the_interleaving(
     assert inner, "the second delivery never ran: the first made no Daily call"
     assert world.calls() > calls
     world.assert_daily_matches(ids)
+
+
+@pytest.mark.parametrize(
+    ("state", "later", "expected"),
+    [
+        ({}, 0, "ensure"),  # live, whatever its stored sync says
+        ({"room_synced": True, "room_present": True}, 0, "ensure"),
+        ({"cancelled": True}, 0, "delete"),
+        ({"cancelled": True, "host_room": True}, 0, None),  # a host's room outlives it
+        ({}, 10 * 86400, None),  # over: Daily stops listing it by itself
+    ],
+)
+def test_after_our_own_call_only_what_the_booking_wants_counts(
+    state: dict[str, object], later: int, expected: str | None
+) -> None:
+    booking = stored(event(1), **state)
+    assert action_after_own_call(booking, NOW + later) == expected
