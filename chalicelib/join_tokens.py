@@ -35,14 +35,12 @@ class JoinTokens:
         *,
         iat: int | None = None,
         user_name: str | None = None,
-        nbf: int | None = None,
-        exp: int | None = None,
     ) -> str:
         booking = self.booking
         properties = MeetingTokenProperties(
             room_name=booking.room_name,
-            nbf=nbf if nbf is not None else booking.nbf,
-            exp=exp if exp is not None else booking.exp,
+            nbf=booking.nbf,
+            exp=booking.exp,
             is_owner=True if participant.is_owner else None,
             user_name=user_name or participant.user_name,
             user_id=participant.user_id,
