@@ -224,6 +224,16 @@ class CalendarEvent(BaseModel):
 _NEEDS_TIMES = frozenset({EventAction.CREATE, EventAction.UPDATE, EventAction.ADD_ATTENDEE})
 
 
+def check_duration(duration: timedelta) -> None:
+    """Refuse an event (or a series' occurrence) that ends before it starts or lasts too long."""
+    if duration <= timedelta(0):
+        raise InvalidRequestError("the event ends before it starts", code="end-before-start")
+    if duration > MAX_DURATION:
+        raise InvalidRequestError(
+            f"an event may last at most {MAX_DURATION.days} days", code="too-long"
+        )
+
+
 def check_schedule(
     event: CalendarEvent, now: datetime, *, horizon: timedelta = DEFAULT_HORIZON
 ) -> None:
@@ -233,12 +243,7 @@ def check_schedule(
     """
     if event.action not in _NEEDS_TIMES or event.start is None or event.end is None:
         return
-    if event.end <= event.start:
-        raise InvalidRequestError("the event ends before it starts", code="end-before-start")
-    if event.end - event.start > MAX_DURATION:
-        raise InvalidRequestError(
-            f"an event may last at most {MAX_DURATION.days} days", code="too-long"
-        )
+    check_duration(event.end - event.start)
     if event.end <= now:
         raise InvalidRequestError("the event is already over", code="event-ended")
     if event.start > now + horizon:

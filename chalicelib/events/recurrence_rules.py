@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.events.lazy_import import import_once
-from chalicelib.events.model import MAX_DURATION, Recurrence
+from chalicelib.events.model import Recurrence, check_duration
 from chalicelib.events.timeparse import bounded, localize, resolve_zone, zone_name
 
 FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
@@ -120,12 +120,7 @@ def make_recurrence(
     skipped: Sequence[datetime] = (),
 ) -> Recurrence:
     """A checked ``Recurrence``; ``zone`` is the series' zone (built from ``vtimezone`` if set)."""
-    if duration <= timedelta(0):
-        raise InvalidRequestError("the event ends before it starts", code="end-before-start")
-    if duration > MAX_DURATION:
-        raise InvalidRequestError(
-            f"an event may last at most {MAX_DURATION.days} days", code="too-long"
-        )
+    check_duration(duration)
     name = None if vtimezone is not None else zone_name(zone)
     if vtimezone is None and name is None:
         raise InvalidRequestError("the series' time zone has no name", code="unknown-time-zone")
