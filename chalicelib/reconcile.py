@@ -65,8 +65,12 @@ class Summary:
         return summary
 
 
-def run(rt: Runtime, deadline: float, *, holder: str | None = None) -> Summary:
-    """One pass, stopping before ``deadline`` (a ``time.monotonic()`` value)."""
+def run(
+    rt: Runtime, deadline: float, *, holder: str | None = None, sweep_now: bool = False
+) -> Summary:
+    """One pass, stopping before ``deadline`` (a ``time.monotonic()`` value). The orphan
+    sweep runs at most every ``ORPHAN_SWEEP_EVERY_SECONDS``, or now if ``sweep_now`` (an
+    operator's own pass)."""
     summary = Summary()
     holder = holder or uuid.uuid4().hex
     now = int(rt.clock())
@@ -76,8 +80,15 @@ def run(rt: Runtime, deadline: float, *, holder: str | None = None) -> Summary:
         return summary
     try:
         stopped = _due_bookings(rt, deadline, summary)
-        sweep_due = rt.store.take_lease(SWEEP, holder, now, now + ORPHAN_SWEEP_EVERY_SECONDS)
-        if not stopped and sweep_due and time.monotonic() < deadline - SAFETY_SECONDS:
+        # The sweep's slot is taken only when it can run: a pass cut short does not use it up.
+        if (
+            not stopped
+            and time.monotonic() < deadline - SAFETY_SECONDS
+            and (
+                rt.store.take_lease(SWEEP, holder, now, now + ORPHAN_SWEEP_EVERY_SECONDS)
+                or sweep_now
+            )
+        ):
             _orphans(rt, deadline, summary)
         summary.complete = summary.remaining == 0 and time.monotonic() < deadline
     finally:
