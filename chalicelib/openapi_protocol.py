@@ -57,7 +57,8 @@ SECURITY_SCHEMES: dict[str, Schema] = {
         "scheme": "bearer",
         "bearerFormat": "JWT",
         "description": "the caller's identity provider's JWT: HS256 with `links.jwt_secret` or "
-        "RS256/ES256 from `links.jwks_url`; `exp`, `nbf`, `iss`, `aud` checked; identity `sub`, "
+        "RS256/ES256 from `links.jwks_url`; `exp`, `iss`, `aud` checked (`nbf` when present); "
+        "identity `sub`, "
         "`email`; `scope` is space-separated (`links:admin`, `rooms:create`)",
     },
 }
